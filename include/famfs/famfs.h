@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libfamfs: read, validate, replay and append the famfs metadata log.
+ *
+ * Conventions: functions return 0 or a negative errno. Functions that judge
+ * on-media bytes also fill an optional struct famfs_err naming the entry,
+ * the field and the reason. Handles are opaque; whoever opens one closes it.
+ * Nothing here is thread-safe on its own: callers that share a handle
+ * between threads serialize access (famfsd uses a rwlock).
+ */
+#ifndef FAMFS_FAMFS_H
+#define FAMFS_FAMFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "famfs/format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- diagnostics -------------------------------------------------------- */
+
+/* Why a piece of metadata was rejected. */
+struct famfs_err {
+	int64_t index; /* log entry index, or -1 (superblock, header, args) */
+	char field[48]; /* e.g. "superblock.crc", "fmap.se[2].offset" */
+	char msg[200]; /* human-readable reason, no trailing newline */
+};
+
+void famfs_err_clear(struct famfs_err *err);
+/* Fill err (if not NULL) and return -code unchanged; printf-style reason. */
+int famfs_err_set(struct famfs_err *err, int64_t index, const char *field,
+		  int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* "entry 17: fmap.se[2].offset: not 2 MiB aligned" into buf; returns buf. */
+const char *famfs_err_str(const struct famfs_err *err, char *buf, size_t len);
+
+/* ---- checksums, superblock, log header ---------------------------------- */
+
+/* zlib crc32 of [buf, buf + len) started from 0 (as upstream). */
+uint32_t famfs_crc(const void *buf, size_t len);
+
+/*
+ * Validate a superblock. @avail is the number of bytes the device really
+ * has (0 = unknown, skip that check). Errors: -EINVAL no famfs magic or a
+ * bad field, -EPROTONOSUPPORT unknown version, -EBADMSG CRC mismatch.
+ */
+int famfs_sb_check(const struct famfs_omf_superblock *sb, uint64_t avail,
+		   struct famfs_err *err);
+/* Store the CRC of an otherwise filled superblock. */
+void famfs_sb_seal(struct famfs_omf_superblock *sb);
+
+/*
+ * Validate a log header against the superblock's log_len. Errors: -EINVAL
+ * bad magic or field, -EBADMSG CRC, -EUCLEAN next_index/seqnum past the end.
+ */
+int famfs_log_header_check(const struct famfs_omf_log_header *h,
+			   uint64_t log_len, struct famfs_err *err);
+/* Fill a fresh header for a log of @log_len bytes (empty, CRC sealed). */
+void famfs_log_header_init(struct famfs_omf_log_header *h, uint64_t log_len);
+
+/* ---- geometry, paths, maps ---------------------------------------------- */
+
+/* What an extent may point at: the known devices and the reserved area. */
+struct famfs_geom {
+	unsigned version; /* superblock version: 47 or 48 */
+	uint64_t log_len; /* device 0 reserves [0, 2 MiB + log_len) */
+	uint32_t ndevs; /* devices known so far: 1 + ADD_DAXDEV entries */
+	uint64_t dev_size[FAMFS_MAX_DAXDEVS]; /* bytes, per device index */
+	struct famfs_omf_uuid dev_uuid[FAMFS_MAX_DAXDEVS]; /* [0] = sb dev */
+};
+
+void famfs_geom_from_sb(struct famfs_geom *g,
+			const struct famfs_omf_superblock *sb);
+
+/*
+ * Check a relative path as famfs stores it: not empty, no leading or
+ * trailing '/', no empty, "." or ".." component, at most 79 bytes, and not
+ * under the reserved top-level ".meta". Errors: -ENAMETOOLONG, -EINVAL.
+ */
+int famfs_path_check(const char *path, struct famfs_err *err);
+
+/* A file map held in memory (compact; on-media form is famfs_omf_fmap). */
+struct famfs_extent {
+	uint64_t devindex; /* device index */
+	uint64_t offset; /* device byte offset */
+	uint64_t len; /* bytes */
+};
+
+enum famfs_fmap_type { FAMFS_FMAP_SIMPLE = 0, FAMFS_FMAP_INTERLEAVE = 1 };
+
+struct famfs_fmap {
+	uint8_t type; /* enum famfs_fmap_type */
+	uint8_t count; /* simple: extents; interleave: strips */
+	uint64_t chunk_size; /* interleave only */
+	struct famfs_extent ext[FAMFS_MAX_SIMPLE_EXTENTS]; /* or strips */
+};
+
+/* A contiguous run of device bytes backing part of a file. */
+struct famfs_piece {
+	uint64_t devindex;
+	uint64_t dev_off;
+	uint64_t len; /* bytes until the end of this extent or chunk */
+};
+
+/* Bytes the map can hold (sum of extents / strips). */
+uint64_t famfs_fmap_capacity(const struct famfs_fmap *m);
+/*
+ * Resolve file offset @off. The piece's len runs to the end of the extent
+ * or chunk; callers clamp it to the file size. -ERANGE past the map.
+ */
+int famfs_fmap_resolve(const struct famfs_fmap *m, uint64_t off,
+		       struct famfs_piece *p);
+/*
+ * Validate a map for a file of @size bytes against @g. @index is only
+ * used for reporting. Errors: -EINVAL with the offending field named.
+ */
+int famfs_fmap_check(const struct famfs_fmap *m, uint64_t size,
+		     const struct famfs_geom *g, int64_t index,
+		     struct famfs_err *err);
+/* Convert between on-media and in-memory maps (decode checks counts). */
+int famfs_fmap_decode(const struct famfs_omf_fmap *om, struct famfs_fmap *m,
+		      int64_t index, struct famfs_err *err);
+void famfs_fmap_encode(const struct famfs_fmap *m, struct famfs_omf_fmap *om);
+
+/* ---- log entries -------------------------------------------------------- */
+
+/*
+ * Check one entry in isolation: seqnum == @index, CRC, known type allowed
+ * by @g->version, zero padding, path syntax, mode bits, and for FILE the
+ * map against @g. Errors: -EBADMSG seq/CRC (torn or not yet visible),
+ * -EINVAL anything else. Namespace rules are checked at replay.
+ */
+int famfs_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
+		      const struct famfs_geom *g, struct famfs_err *err);
+
+/* Build sealed entries (zeroed, filled, CRC'd). Errors: -EINVAL, -ENAMETOOLONG */
+int famfs_entry_make_mkdir(struct famfs_omf_log_entry *e, uint64_t seq,
+			   const char *path, uint32_t mode, uint32_t uid,
+			   uint32_t gid);
+int famfs_entry_make_file(struct famfs_omf_log_entry *e, uint64_t seq,
+			  const char *path, uint32_t mode, uint32_t uid,
+			  uint32_t gid, uint64_t size,
+			  const struct famfs_fmap *m);
+int famfs_entry_make_daxdev(struct famfs_omf_log_entry *e, uint64_t seq,
+			    uint64_t dd_size, const struct famfs_omf_uuid *uuid,
+			    uint32_t dd_index);
+
+/* ---- namespace ---------------------------------------------------------- */
+
+/* Fixed inode numbers; logged objects get FAMFS_INO_LOG_BASE + index. */
+#define FAMFS_INO_ROOT 1ULL
+#define FAMFS_INO_META 2ULL
+#define FAMFS_INO_SUPERBLOCK 3ULL
+#define FAMFS_INO_LOG 4ULL
+#define FAMFS_INO_LOG_BASE 16ULL
+#define FAMFS_META_DIR ".meta"
+
+enum famfs_node_kind {
+	FAMFS_NODE_DIR = 0, /* root, .meta, or a logged directory */
+	FAMFS_NODE_FILE = 1, /* a logged file */
+	FAMFS_NODE_META = 2, /* .meta/.superblock or .meta/.log */
+};
+
+struct famfs_node {
+	uint64_t ino;
+	uint64_t parent; /* ino of the parent; root's parent is itself */
+	int64_t log_index; /* -1 for root and .meta objects */
+	uint32_t mode; /* S_IFDIR / S_IFREG | permission bits */
+	uint32_t uid, gid;
+	uint32_t nlink; /* dirs: 2 + subdirs; files: 1 */
+	uint64_t size; /* file bytes; dirs report 0 */
+	uint8_t kind; /* enum famfs_node_kind */
+	uint8_t name_len;
+	char name[FAMFS_MAX_PATHLEN]; /* last path component */
+	struct famfs_fmap *fmap; /* files and meta; NULL for dirs */
+	uint64_t *children; /* dirs: child inos in creation order */
+	uint32_t nchildren;
+	uint32_t children_cap;
+};
+
+struct famfs_ns;
+
+/* Called for every entry that replay rejects (may be NULL). */
+typedef void (*famfs_report_fn)(void *arg, const struct famfs_err *err);
+
+/*
+ * A namespace for the file system described by @sb (geometry, .meta files).
+ * Errors: -ENOMEM, -EINVAL for a superblock that does not pass
+ * famfs_sb_check.
+ */
+int famfs_ns_create(const struct famfs_omf_superblock *sb,
+		    struct famfs_ns **out);
+void famfs_ns_free(struct famfs_ns *ns);
+void famfs_ns_set_reporter(struct famfs_ns *ns, famfs_report_fn fn, void *arg);
+
+const struct famfs_geom *famfs_ns_geom(const struct famfs_ns *ns);
+/* Lookups: NULL when absent. Pointers stay valid until the next replay. */
+const struct famfs_node *famfs_ns_get(const struct famfs_ns *ns, uint64_t ino);
+const struct famfs_node *famfs_ns_lookup(const struct famfs_ns *ns,
+					 uint64_t parent, const char *name);
+/* Relative path ("" = root) to node; -ENOENT/-ENOTDIR via NULL + errno. */
+const struct famfs_node *famfs_ns_resolve(const struct famfs_ns *ns,
+					  const char *relpath);
+
+struct famfs_ns_stats {
+	uint64_t next_index; /* entries consumed so far */
+	uint64_t files, dirs, daxdevs; /* applied entries by type */
+	uint64_t bad; /* rejected entries (reported) */
+	uint64_t collisions; /* 2 MiB units claimed twice */
+	uint64_t bytes; /* sum of file sizes */
+	uint64_t alloc_units; /* units in use on device 0 incl. sb + log */
+	uint64_t total_units; /* units on device 0 */
+};
+void famfs_ns_stats(const struct famfs_ns *ns, struct famfs_ns_stats *st);
+
+/* Replay policy. */
+#define FAMFS_REPLAY_SKIP_TORN 1u /* fsck: count torn entries and go on */
+
+/*
+ * Apply entries [next_index, header.next_index) of the log image at @log
+ * (@log_len bytes, the whole log region). Incremental: call again as the
+ * log grows. Semantically bad entries (bad path, missing parent, duplicate,
+ * bad map) are reported and skipped; they never reach the namespace. A torn
+ * entry (seq/CRC) stops replay there unless FAMFS_REPLAY_SKIP_TORN;
+ * @invalidate (may be NULL) is called on it once and it is re-checked first,
+ * for non-coherent shared memory. Returns the number of entries consumed,
+ * or -EINVAL/-EBADMSG for a bad header, -EBADMSG when stopped on a torn
+ * entry (entries before it are applied), -ENOMEM.
+ */
+long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
+		     unsigned flags,
+		     void (*invalidate)(const void *addr, size_t len));
+
+/*
+ * Apply an entry this process just appended (units already reserved by
+ * famfs_ns_alloc are taken over, not counted as collisions). The entry
+ * must be the next index. Errors as for replay, -EINVAL on mismatch.
+ */
+int famfs_ns_apply_own(struct famfs_ns *ns,
+		       const struct famfs_omf_log_entry *e);
+
+/* ---- allocation --------------------------------------------------------- */
+
+struct famfs_alloc_req {
+	uint64_t size; /* bytes wanted (> 0) */
+	uint32_t nstrips; /* 0 = contiguous; else interleave over strips */
+	uint32_t nbuckets; /* interleave: buckets the device is split into */
+	uint64_t chunk_size; /* interleave: bytes per chunk (default 2 MiB) */
+	uint32_t seed; /* interleave: bucket shuffle seed */
+};
+
+/*
+ * Reserve device space. Contiguous: first fit from the session cursor
+ * (next fit). Interleaved: spec section 3.1. The units stay reserved in
+ * this namespace until logged (famfs_ns_apply_own) or released.
+ * Errors: -EINVAL bad request, -ENOSPC no room.
+ */
+int famfs_ns_alloc(struct famfs_ns *ns, const struct famfs_alloc_req *req,
+		   struct famfs_fmap *out);
+/*
+ * Grow a reserved simple map to hold @new_size bytes: extend the last
+ * extent in place when the following units are free, else add an extent
+ * (at most 16). Errors: -ENOSPC, -EFBIG when 16 extents do not suffice.
+ */
+int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
+			uint64_t new_size);
+/* Shrink a reserved simple map to what @size bytes need; frees the rest. */
+int famfs_ns_alloc_trim(struct famfs_ns *ns, struct famfs_fmap *m,
+			uint64_t size);
+/* Give reserved, never logged units back. */
+void famfs_ns_release(struct famfs_ns *ns, const struct famfs_fmap *m);
+/* Free bytes on device 0 (what statfs reports). */
+uint64_t famfs_ns_free_bytes(const struct famfs_ns *ns);
+
+/* ---- devices and cache maintenance -------------------------------------- */
+
+struct famfs_dev;
+
+#define FAMFS_DEV_RDONLY 1u
+
+/*
+ * Open a devdax character device (/dev/daxX.Y; size and alignment from
+ * libdaxctl or sysfs) or a regular image file, and map all of it
+ * MAP_SHARED. Errors: -ENOENT, -EACCES, -ENODEV (not dax or regular),
+ * -EINVAL (size not aligned), -ENOMEM.
+ */
+int famfs_dev_open(const char *path, unsigned flags, struct famfs_dev **out,
+		   struct famfs_err *err);
+void famfs_dev_close(struct famfs_dev *dev);
+void *famfs_dev_addr(const struct famfs_dev *dev);
+uint64_t famfs_dev_size(const struct famfs_dev *dev);
+uint64_t famfs_dev_align(const struct famfs_dev *dev);
+bool famfs_dev_is_dax(const struct famfs_dev *dev);
+bool famfs_dev_is_rdonly(const struct famfs_dev *dev);
+int famfs_dev_fd(const struct famfs_dev *dev);
+const char *famfs_dev_path(const struct famfs_dev *dev);
+/* Write back / drop CPU cache lines, only where the device needs it. */
+void famfs_dev_flush(const struct famfs_dev *dev, const void *addr, size_t len);
+void famfs_dev_invalidate(const struct famfs_dev *dev, const void *addr,
+			  size_t len);
+
+/* x86 cache line write-back and invalidate over any range, with fences. */
+void famfs_cache_flush(const void *addr, size_t len);
+void famfs_cache_invalidate(const void *addr, size_t len);
+/* "clwb", "clflushopt", "clflush" or "none": what this CPU uses. */
+const char *famfs_cache_method(void);
+
+/* ---- host identity ------------------------------------------------------ */
+
+#define FAMFS_SYSTEM_UUID_PATH "/opt/famfs/system_uuid"
+
+/*
+ * Read this host's system UUID from @path (NULL = default). When the file
+ * is missing and @create is set, create it (mode 0444, directory 0755)
+ * with a random UUID. Errors: -ENOENT, -EINVAL (not a UUID), -errno.
+ */
+int famfs_system_uuid(const char *path, bool create,
+		      struct famfs_omf_uuid *out);
+
+enum famfs_role { FAMFS_ROLE_CLIENT = 0, FAMFS_ROLE_MASTER = 1 };
+const char *famfs_role_name(enum famfs_role role);
+
+/* ---- mkfs --------------------------------------------------------------- */
+
+struct famfs_mkfs_opts {
+	uint64_t log_len; /* 0 = default 8 MiB; power of two >= 8 MiB */
+	unsigned version; /* 0 = 48; or 47 */
+	bool force; /* overwrite an existing superblock */
+	bool kill; /* with force: only clear the magic */
+	bool allow_small; /* accept devices below 4 GiB (tests) */
+	struct famfs_omf_uuid system_uuid; /* master identity to record */
+};
+
+/*
+ * Format @dev. Refuses an existing famfs superblock without force.
+ * Errors: -EEXIST (superblock present), -EINVAL (bad option), -ENOSPC
+ * (device too small), -EROFS (device opened read-only).
+ */
+int famfs_mkfs(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
+	       struct famfs_err *err);
+
+/* ---- an opened file system ---------------------------------------------- */
+
+struct famfs_fs;
+
+struct famfs_fs_opts {
+	unsigned dev_flags; /* FAMFS_DEV_RDONLY */
+	const char *system_uuid_path; /* NULL = default */
+	int role; /* -1 = by system UUID; else force enum famfs_role */
+	famfs_report_fn report; /* bad entries during replay (may be NULL) */
+	void *report_arg;
+	unsigned replay_flags; /* FAMFS_REPLAY_* */
+};
+
+void famfs_fs_opts_init(struct famfs_fs_opts *o);
+
+/*
+ * Open a device or image, validate the superblock and log header, replay
+ * the log. A torn tail is not fatal (replay stops there; refresh retries).
+ * Errors: those of famfs_dev_open, famfs_sb_check, famfs_log_header_check,
+ * -ENOMEM.
+ */
+int famfs_fs_open(const char *path, const struct famfs_fs_opts *o,
+		  struct famfs_fs **out, struct famfs_err *err);
+void famfs_fs_close(struct famfs_fs *fs);
+
+struct famfs_ns *famfs_fs_ns(struct famfs_fs *fs);
+struct famfs_dev *famfs_fs_dev(struct famfs_fs *fs);
+const struct famfs_omf_superblock *famfs_fs_sb(const struct famfs_fs *fs);
+enum famfs_role famfs_fs_role(const struct famfs_fs *fs);
+/* Current log header (read from the device each call). */
+void famfs_fs_log_header(const struct famfs_fs *fs,
+			 struct famfs_omf_log_header *out);
+/* Free log slots. */
+uint64_t famfs_fs_log_free(const struct famfs_fs *fs);
+
+/*
+ * Replay entries appended since the last call (other hosts or processes).
+ * Returns the number of new entries, or a negative errno as replay does.
+ */
+long famfs_fs_refresh(struct famfs_fs *fs);
+
+/*
+ * Writer session: take the exclusive host-local log lock (flock on the
+ * device) and catch up with the log. Only the master may lock: -EROFS on a
+ * client or a read-only open; -EWOULDBLOCK with @nowait if held.
+ */
+int famfs_fs_lock(struct famfs_fs *fs, bool nowait);
+void famfs_fs_unlock(struct famfs_fs *fs);
+
+/*
+ * Append under the lock, crash-safe: the sealed entry is written and
+ * flushed, then the header counters, then flushed again; the namespace is
+ * updated last. Errors: -ENOSPC log full, -EEXIST path exists, -ENOENT or
+ * -ENOTDIR parent, -EINVAL/-ENAMETOOLONG bad path or map, -ENOLCK not
+ * locked. @ino_out (may be NULL) gets the new inode number.
+ */
+int famfs_fs_mkdir(struct famfs_fs *fs, const char *path, uint32_t mode,
+		   uint32_t uid, uint32_t gid, uint64_t *ino_out);
+/* @m must come from famfs_ns_alloc/_grow on this file system. */
+int famfs_fs_mkfile(struct famfs_fs *fs, const char *path, uint32_t mode,
+		    uint32_t uid, uint32_t gid, uint64_t size,
+		    const struct famfs_fmap *m, uint64_t *ino_out);
+int famfs_fs_add_daxdev(struct famfs_fs *fs, uint64_t dd_size,
+			const struct famfs_omf_uuid *uuid);
+
+/* Host pointer to device bytes [devoff, devoff + len) of device 0. */
+void *famfs_fs_ptr(struct famfs_fs *fs, uint64_t devoff, uint64_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FAMFS_FAMFS_H */

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The in-memory namespace: nodes in slabs indexed by log index (inode
+ * number = FAMFS_INO_LOG_BASE + index, so numbers are stable and the same on
+ * every host) and an open-addressing table of directory entries.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ns_internal.h"
+
+uint64_t ns_name_hash(uint64_t parent, const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (parent * 0x9e3779b97f4a7c15ULL);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint8_t)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+void ns_report(struct famfs_ns *ns, const struct famfs_err *err)
+{
+	ns->st.bad++;
+	if (ns->report)
+		ns->report(ns->report_arg, err);
+}
+
+struct famfs_node *ns_node(const struct famfs_ns *ns, uint64_t ino)
+{
+	uint64_t ix;
+	struct famfs_node *n;
+
+	if (ino < FAMFS_INO_LOG_BASE) {
+		n = (struct famfs_node *)&ns->fixed[ino];
+		return n->ino ? n : NULL;
+	}
+	ix = ino - FAMFS_INO_LOG_BASE;
+	if (ix >= ns->next_index || (ix >> NS_SLAB_SHIFT) >= ns->nslabs ||
+	    !ns->slabs[ix >> NS_SLAB_SHIFT])
+		return NULL;
+	n = &ns->slabs[ix >> NS_SLAB_SHIFT][ix & (NS_SLAB_NODES - 1)];
+	return n->ino ? n : NULL;
+}
+
+struct famfs_node *ns_slot(struct famfs_ns *ns, uint64_t index)
+{
+	uint64_t s = index >> NS_SLAB_SHIFT;
+
+	if (s >= ns->nslabs) {
+		uint64_t n = ns->nslabs ? ns->nslabs * 2 : 16;
+		struct famfs_node **p;
+
+		while (n <= s)
+			n *= 2;
+		p = realloc(ns->slabs, n * sizeof(*p));
+		if (!p)
+			return NULL;
+		memset(p + ns->nslabs, 0, (n - ns->nslabs) * sizeof(*p));
+		ns->slabs = p;
+		ns->nslabs = n;
+	}
+	if (!ns->slabs[s]) {
+		ns->slabs[s] = calloc(NS_SLAB_NODES, sizeof(struct famfs_node));
+		if (!ns->slabs[s])
+			return NULL;
+	}
+	return &ns->slabs[s][index & (NS_SLAB_NODES - 1)];
+}
+
+static int ht_grow(struct famfs_ns *ns)
+{
+	uint64_t cap = ns->ht_cap ? ns->ht_cap * 2 : 1024;
+	struct ns_dent *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < ns->ht_cap; i++) {
+		struct ns_dent *d = &ns->ht[i];
+		uint64_t j;
+
+		if (!d->parent)
+			continue;
+		for (j = d->hash & (cap - 1); t[j].parent;
+		     j = (j + 1) & (cap - 1))
+			;
+		t[j] = *d;
+	}
+	free(ns->ht);
+	ns->ht = t;
+	ns->ht_cap = cap;
+	return 0;
+}
+
+int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
+	    struct famfs_node *child)
+{
+	uint64_t h, j;
+	int rc;
+
+	if (dir->nchildren == dir->children_cap) {
+		uint32_t cap = dir->children_cap ? dir->children_cap * 2 : 8;
+		uint64_t *c = realloc(dir->children, cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		dir->children = c;
+		dir->children_cap = cap;
+	}
+	if ((ns->ht_used + 1) * 10 >= ns->ht_cap * 7) {
+		rc = ht_grow(ns);
+		if (rc)
+			return rc;
+	}
+	h = ns_name_hash(dir->ino, child->name, child->name_len);
+	for (j = h & (ns->ht_cap - 1); ns->ht[j].parent;
+	     j = (j + 1) & (ns->ht_cap - 1))
+		;
+	ns->ht[j].parent = dir->ino;
+	ns->ht[j].ino = child->ino;
+	ns->ht[j].hash = h;
+	ns->ht_used++;
+	dir->children[dir->nchildren++] = child->ino;
+	child->parent = dir->ino;
+	if (child->kind == FAMFS_NODE_DIR)
+		dir->nlink++;
+	return 0;
+}
+
+static const struct famfs_node *lookup_len(const struct famfs_ns *ns,
+					   uint64_t parent, const char *name,
+					   size_t len)
+{
+	uint64_t h, j;
+
+	if (!ns->ht_cap)
+		return NULL;
+	h = ns_name_hash(parent, name, len);
+	for (j = h & (ns->ht_cap - 1); ns->ht[j].parent;
+	     j = (j + 1) & (ns->ht_cap - 1)) {
+		const struct ns_dent *d = &ns->ht[j];
+		const struct famfs_node *n;
+
+		if (d->hash != h || d->parent != parent)
+			continue;
+		n = ns_node(ns, d->ino);
+		if (n && n->name_len == len && !memcmp(n->name, name, len))
+			return n;
+	}
+	return NULL;
+}
+
+const struct famfs_node *famfs_ns_lookup(const struct famfs_ns *ns,
+					 uint64_t parent, const char *name)
+{
+	return lookup_len(ns, parent, name, strlen(name));
+}
+
+const struct famfs_node *famfs_ns_get(const struct famfs_ns *ns, uint64_t ino)
+{
+	return ns_node(ns, ino);
+}
+
+const struct famfs_node *famfs_ns_resolve(const struct famfs_ns *ns,
+					  const char *relpath)
+{
+	const struct famfs_node *n = ns_node(ns, FAMFS_INO_ROOT);
+	const char *c = relpath;
+
+	while (*c == '/')
+		c++;
+	while (*c) {
+		const char *slash = strchr(c, '/');
+		size_t len = slash ? (size_t)(slash - c) : strlen(c);
+
+		if (len) {
+			if (n->kind != FAMFS_NODE_DIR) {
+				errno = ENOTDIR;
+				return NULL;
+			}
+			n = lookup_len(ns, n->ino, c, len);
+			if (!n) {
+				errno = ENOENT;
+				return NULL;
+			}
+		}
+		if (!slash)
+			break;
+		c = slash + 1;
+	}
+	return n;
+}
+
+static struct famfs_fmap *one_extent(uint64_t off, uint64_t len)
+{
+	struct famfs_fmap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->type = FAMFS_FMAP_SIMPLE;
+	m->count = 1;
+	m->ext[0].offset = off;
+	m->ext[0].len = len;
+	return m;
+}
+
+static void init_fixed(struct famfs_node *n, uint64_t ino, const char *name,
+		       uint32_t mode, uint8_t kind)
+{
+	n->ino = ino;
+	n->log_index = -1;
+	n->mode = mode;
+	n->nlink = kind == FAMFS_NODE_DIR ? 2 : 1;
+	n->kind = kind;
+	n->name_len = (uint8_t)strlen(name);
+	memcpy(n->name, name, n->name_len);
+}
+
+int famfs_ns_create(const struct famfs_omf_superblock *sb,
+		    struct famfs_ns **out)
+{
+	struct famfs_ns *ns;
+	struct famfs_node *root, *meta, *sbf, *logf;
+	int rc = -ENOMEM;
+
+	if (famfs_sb_check(sb, 0, NULL))
+		return -EINVAL;
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	famfs_geom_from_sb(&ns->geom, sb);
+	ns->st.total_units = sb->daxdev.size / FAMFS_ALLOC_UNIT;
+	if (ns_bitmap_init(&ns->bm[0], sb->daxdev.size))
+		goto err_free;
+	/* The superblock and the log are never data. */
+	ns_bitmap_set(&ns->bm[0], 0,
+		      (FAMFS_LOG_OFFSET + sb->log_len) / FAMFS_ALLOC_UNIT);
+
+	root = &ns->fixed[FAMFS_INO_ROOT];
+	meta = &ns->fixed[FAMFS_INO_META];
+	sbf = &ns->fixed[FAMFS_INO_SUPERBLOCK];
+	logf = &ns->fixed[FAMFS_INO_LOG];
+	init_fixed(root, FAMFS_INO_ROOT, "", S_IFDIR | 0755, FAMFS_NODE_DIR);
+	root->parent = FAMFS_INO_ROOT;
+	init_fixed(meta, FAMFS_INO_META, FAMFS_META_DIR, S_IFDIR | 0755,
+		   FAMFS_NODE_DIR);
+	init_fixed(sbf, FAMFS_INO_SUPERBLOCK, ".superblock", S_IFREG | 0444,
+		   FAMFS_NODE_META);
+	init_fixed(logf, FAMFS_INO_LOG, ".log", S_IFREG | 0644,
+		   FAMFS_NODE_META);
+	sbf->size = FAMFS_SUPERBLOCK_SIZE;
+	logf->size = sb->log_len;
+	sbf->fmap = one_extent(0, FAMFS_SUPERBLOCK_SIZE);
+	logf->fmap = one_extent(FAMFS_LOG_OFFSET, sb->log_len);
+	if (!sbf->fmap || !logf->fmap)
+		goto err_free;
+	rc = ns_link(ns, root, meta);
+	if (!rc)
+		rc = ns_link(ns, meta, sbf);
+	if (!rc)
+		rc = ns_link(ns, meta, logf);
+	if (rc)
+		goto err_free;
+	*out = ns;
+	return 0;
+
+err_free:
+	famfs_ns_free(ns);
+	return rc;
+}
+
+static void free_node(struct famfs_node *n)
+{
+	free(n->fmap);
+	free(n->children);
+}
+
+void famfs_ns_free(struct famfs_ns *ns)
+{
+	if (!ns)
+		return;
+	for (unsigned i = 0; i < FAMFS_INO_LOG_BASE; i++)
+		free_node(&ns->fixed[i]);
+	for (uint64_t s = 0; s < ns->nslabs; s++) {
+		if (!ns->slabs[s])
+			continue;
+		for (unsigned i = 0; i < NS_SLAB_NODES; i++)
+			free_node(&ns->slabs[s][i]);
+		free(ns->slabs[s]);
+	}
+	for (unsigned d = 0; d < FAMFS_MAX_DAXDEVS; d++)
+		free(ns->bm[d].w);
+	free(ns->slabs);
+	free(ns->ht);
+	free(ns);
+}
+
+void famfs_ns_set_reporter(struct famfs_ns *ns, famfs_report_fn fn, void *arg)
+{
+	ns->report = fn;
+	ns->report_arg = arg;
+}
+
+const struct famfs_geom *famfs_ns_geom(const struct famfs_ns *ns)
+{
+	return &ns->geom;
+}
+
+void famfs_ns_stats(const struct famfs_ns *ns, struct famfs_ns_stats *st)
+{
+	*st = ns->st;
+	st->next_index = ns->next_index;
+	st->alloc_units = ns->bm[0].used;
+	st->total_units = ns->bm[0].nbits;
+}
+
+uint64_t famfs_ns_free_bytes(const struct famfs_ns *ns)
+{
+	return (ns->bm[0].nbits - ns->bm[0].used) * FAMFS_ALLOC_UNIT;
+}

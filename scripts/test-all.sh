@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Set up and run every test: the README's test command and what CI runs.
+#   1. install the Debian packages (scripts/deps.sh)
+#   2. -Werror build + every meson test suite (unit, fixtures, cli,
+#      integration, protocol, ...)
+#   3. ASan+UBSan build + the same suites
+#   4. libFuzzer targets for a bounded time (clang)
+#   5. formatting check (clang-format, kernel style)
+#   6. the VM suite (tests/vm), when present
+# Ends with one "N passed, N failed, N skipped" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+passed=0
+failed=0
+skipped=0
+failures=()
+
+note() { printf '\n=== %s\n' "$*"; }
+
+# Add the counts of a meson test log to the totals.
+count_meson() {
+	local log=$1 stage=$2 ok fail skip
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	skip=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	tout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${tout:-0}))
+	skipped=$((skipped + ${skip:-0}))
+	if [ "${fail:-0}" != 0 ] || [ "${tout:-0}" != 0 ]; then
+		failures+=("$stage")
+	fi
+}
+
+stage_fail() {
+	failed=$((failed + 1))
+	failures+=("$1")
+}
+
+run_meson_tests() {
+	local dir=$1 stage=$2
+	shift 2
+	local log="$dir/test-all.log"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" 2>&1 |
+		tee "$log" | grep -vE '^ *[0-9]+/[0-9]+ .* OK ' || true
+	count_meson "$log" "$stage"
+}
+
+note "dependencies"
+scripts/deps.sh || { echo "dependency install failed"; exit 1; }
+
+note "build (-Werror)"
+if scripts/build.sh build-ci -Dwerror=true; then
+	note "tests (-Werror build)"
+	run_meson_tests build-ci "tests"
+else
+	stage_fail "build"
+fi
+
+note "build (ASan + UBSan)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if scripts/build.sh build-asan -Dwerror=true -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dbuildtype=debug; then
+	note "tests (ASan + UBSan build)"
+	run_meson_tests build-asan "asan" --no-suite slow
+else
+	stage_fail "asan-build"
+fi
+
+if [ -x tests/fuzz/run.sh ]; then
+	note "fuzz (bounded)"
+	if tests/fuzz/run.sh "$root/build-fuzz"; then
+		passed=$((passed + 1))
+	else
+		stage_fail "fuzz"
+	fi
+fi
+
+note "clang-format (kernel style)"
+drift=$(git ls-files '*.c' '*.h' | grep -v '^kernel/' | while read -r f; do
+	clang-format "$f" | cmp -s - "$f" || echo "$f"
+done)
+if [ -z "$drift" ]; then
+	passed=$((passed + 1))
+else
+	echo "clang-format would change:"
+	echo "$drift"
+	stage_fail "clang-format"
+fi
+
+if [ -x tests/vm/run.sh ]; then
+	note "VM suite (QEMU, shared devdax)"
+	tests/vm/run.sh
+	rc=$?
+	case $rc in
+	0) passed=$((passed + 1)) ;;
+	77) skipped=$((skipped + 1)) ;;
+	*) stage_fail "vm" ;;
+	esac
+fi
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failed stages: ${failures[*]}"
+echo "test-all: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
