@@ -91,7 +91,7 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 			usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (optind != argc - 1)

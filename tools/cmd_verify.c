@@ -90,7 +90,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			verify_usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (!seeded)
@@ -165,7 +165,7 @@ int cmd_cat(struct cli *c, int argc, char **argv)
 			cat_usage(c, stdout);
 			return 0;
 		}
-		return cli_usage_err(c, "try '%s --help'", c->prog);
+		return cli_bad_opt(c, argv);
 	}
 	if (optind != argc - 2)
 		return cli_usage_err(c, "expected DEV PATH; try '%s --help'",
