@@ -397,8 +397,9 @@ void famfs_fs_unlock(struct famfs_fs *fs);
  * Append under the lock, crash-safe: the sealed entry is written and
  * flushed, then the header counters, then flushed again; the namespace is
  * updated last. Errors: -ENOSPC log full, -EEXIST path exists, -ENOENT or
- * -ENOTDIR parent, -EINVAL/-ENAMETOOLONG bad path or map, -ENOLCK not
- * locked. @ino_out (may be NULL) gets the new inode number.
+ * -ENOTDIR parent, -EINVAL/-ENAMETOOLONG bad path, map or device record
+ * (nothing is written then), -ENOLCK not locked. @ino_out (may be NULL)
+ * gets the new inode number.
  */
 int famfs_fs_mkdir(struct famfs_fs *fs, const char *path, uint32_t mode,
 		   uint32_t uid, uint32_t gid, uint64_t *ino_out);

@@ -448,6 +448,30 @@ static void test_add_daxdev(void **state)
 	famfs_fs_close(other);
 }
 
+static void test_add_daxdev_invalid(void **state)
+{
+	struct ctx *c = *state;
+	static const struct famfs_omf_uuid zero;
+	struct famfs_omf_uuid u;
+	struct famfs_ns_stats st;
+
+	/* A bad device record is refused before anything reaches the log. */
+	tu_uuid(&u, "11111111-2222-4333-8444-555555555555");
+	assert_int_equal(famfs_fs_lock(c->fs, true), 0);
+	assert_int_equal(famfs_fs_add_daxdev(c->fs, 0, &u), -EINVAL);
+	assert_int_equal(famfs_fs_add_daxdev(c->fs, 16 * TU_GiB + 4096, &u),
+			 -EINVAL);
+	assert_int_equal(famfs_fs_add_daxdev(c->fs, 16 * TU_GiB, &zero),
+			 -EINVAL);
+	assert_int_equal(next_index(c->fs), 0);
+	/* The writer is still consistent: the next append works. */
+	assert_int_equal(famfs_fs_mkdir(c->fs, "a", 0755, 0, 0, NULL), 0);
+	famfs_ns_stats(famfs_fs_ns(c->fs), &st);
+	assert_int_equal(st.next_index, 1);
+	assert_int_equal(st.dirs, 1);
+	famfs_fs_unlock(c->fs);
+}
+
 static void test_add_daxdev_v47(void **state)
 {
 	struct ctx *c = *state;
@@ -479,6 +503,7 @@ int main(void)
 		T(test_second_handle_catches_up),
 		T(test_fork_flock),
 		T(test_add_daxdev),
+		T(test_add_daxdev_invalid),
 		cmocka_unit_test_setup_teardown(test_add_daxdev_v47, setup47,
 						teardown),
 	};
