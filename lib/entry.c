@@ -104,6 +104,11 @@ static int check_daxdev(const struct famfs_omf_log_entry *e, int64_t index,
 				     "%" PRIu64
 				     " is not a non-zero multiple of 2 MiB",
 				     d->dd_size);
+	if (d->dd_size > FAMFS_DEVICE_MAX)
+		return famfs_err_set(err, index, "dd_size", -EINVAL,
+				     "%" PRIu64 " bytes is above the %" PRIu64
+				     " this reader supports",
+				     d->dd_size, FAMFS_DEVICE_MAX);
 	if (!memcmp(&d->dd_uuid, &zero, sizeof(zero)))
 		return famfs_err_set(err, index, "dd_uuid", -EINVAL,
 				     "device uuid is all zero");
