@@ -5,6 +5,7 @@
  * every host) and an open-addressing table of directory entries.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,30 +111,49 @@ int ns_reserve(struct famfs_ns *ns, uint64_t n)
 	return cap == ns->ht_cap ? 0 : ht_resize(ns, cap);
 }
 
-struct famfs_fmap *ns_fmap_new(struct famfs_ns *ns)
+size_t ns_fmap_size(unsigned count)
 {
-	if (!ns->nfmap_chunks || ns->fmap_used == NS_FMAP_CHUNK) {
-		struct famfs_fmap **c, *chunk;
+	size_t n = offsetof(struct famfs_fmap, ext) +
+		   count * sizeof(struct famfs_extent);
+
+	return (n + 7) & ~(size_t)7;
+}
+
+struct famfs_fmap *ns_fmap_new(struct famfs_ns *ns, unsigned count)
+{
+	size_t need = ns_fmap_size(count);
+	uint8_t *p;
+
+	if (!ns->nfmap_chunks || ns->fmap_used + need > NS_FMAP_CHUNK) {
+		uint8_t **c, *chunk;
 
 		c = realloc(ns->fmap_chunks,
 			    (ns->nfmap_chunks + 1) * sizeof(*c));
 		if (!c)
 			return NULL;
 		ns->fmap_chunks = c;
-		chunk = malloc(NS_FMAP_CHUNK * sizeof(*chunk));
+		/* Slack: reading a whole struct from the last map stays in
+		 * the allocation. */
+		chunk = malloc(NS_FMAP_CHUNK + sizeof(struct famfs_fmap));
 		if (!chunk)
 			return NULL;
 		c[ns->nfmap_chunks++] = chunk;
 		ns->fmap_used = 0;
 	}
-	return &ns->fmap_chunks[ns->nfmap_chunks - 1][ns->fmap_used++];
+	p = ns->fmap_chunks[ns->nfmap_chunks - 1] + ns->fmap_used;
+	ns->fmap_used += need;
+	ns->fmap_last = need;
+	return (struct famfs_fmap *)p;
 }
 
 void ns_fmap_undo(struct famfs_ns *ns, struct famfs_fmap *m)
 {
-	if (ns->nfmap_chunks && ns->fmap_used &&
-	    m == &ns->fmap_chunks[ns->nfmap_chunks - 1][ns->fmap_used - 1])
-		ns->fmap_used--;
+	if (ns->nfmap_chunks && ns->fmap_last &&
+	    (uint8_t *)m == ns->fmap_chunks[ns->nfmap_chunks - 1] +
+				    ns->fmap_used - ns->fmap_last) {
+		ns->fmap_used -= ns->fmap_last;
+		ns->fmap_last = 0;
+	}
 }
 
 int ns_link(struct famfs_ns *ns, struct famfs_node *dir,

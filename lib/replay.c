@@ -117,10 +117,10 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
 	if (m) {
-		n->fmap = ns_fmap_new(ns);
+		n->fmap = ns_fmap_new(ns, m->count);
 		if (!n->fmap)
 			return -ENOMEM;
-		*n->fmap = *m;
+		memcpy(n->fmap, m, ns_fmap_size(m->count));
 		rc = claim(ns, m, own, index, path, NULL);
 		if (rc)
 			goto err_free;
