@@ -177,7 +177,9 @@ struct famfs_node {
 	uint8_t kind; /* enum famfs_node_kind */
 	uint8_t name_len;
 	char name[FAMFS_MAX_PATHLEN]; /* last path component */
-	struct famfs_fmap *fmap; /* files and meta; NULL for dirs */
+	/* Files and meta; NULL for dirs. Logged files store only
+	 * ext[0, count): use the extents below count, don't copy the struct. */
+	struct famfs_fmap *fmap;
 	uint64_t *children; /* dirs: child inos in creation order */
 	uint32_t nchildren;
 	uint32_t children_cap;
