@@ -116,6 +116,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			     "%s: mismatch at offset %lld (of %llu bytes)",
 			     argv[optind + 1], (long long)x.bad,
 			     (unsigned long long)n->size);
+	else
+		printf("%s: %llu bytes match seed %llu\n", argv[optind + 1],
+		       (unsigned long long)n->size, (unsigned long long)x.seed);
 out:
 	famfs_fs_close(fs);
 	return rc;

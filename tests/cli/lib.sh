@@ -11,6 +11,11 @@ unset FAMFS_MOUNTINFO
 
 famfs() { "$FAMFS_BIN" "$@"; }
 
+# The distribution's python starts fast; version-manager shims do not.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+py() { "$PY" "$@"; }
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -53,7 +58,7 @@ newfs() {
 }
 
 # jq-like field access with python: jget FILE EXPR (EXPR uses d).
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+jget() { py -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # Number of log entries in use.
 nentries() {
@@ -64,7 +69,7 @@ nentries() {
 # Device offset of file PATH's first extent (simple files).
 file_offset() {
 	famfs logdump --json "$1" >"$T/dump.json"
-	python3 -c "
+	py -c "
 import json,sys
 d=json.load(open(sys.argv[1]))
 for e in d['entries']:

@@ -14,7 +14,7 @@ grep -q "cache flush" "$T/out" || fail "-v detail"
 ok famfs mkdir -p "$img" a/b c
 ok famfs creat -s 4097 -S 3 "$img" a/f
 famfs fsck --json "$img" >"$T/j"
-python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/j"
+py -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/j"
 [ "$(jget "$T/j" 'd["clean"]')" = True ] || fail clean
 [ "$(jget "$T/j" 'd["files"], d["dirs"], d["log"]["entries_used"]')" = \
 	"1 3 4" ] || fail counts
@@ -43,7 +43,7 @@ grep -q "BAD: " "$T/out" || fail "logdump does not flag the entry"
 # A collision: make entry 4 (a second file) claim the first file's unit,
 # with a correct CRC, as a cross-linked image would.
 ok famfs creat -s 1m "$img" g
-python3 - "$img" <<'PY'
+py - "$img" <<'PY'
 import struct, sys, zlib
 f = open(sys.argv[1], "r+b")
 base = 2 * 1024 * 1024 + 48
