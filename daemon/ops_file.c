@@ -16,14 +16,12 @@ void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 {
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
-		bool last;
 
+		/* Logged once it settles (commit pass, follower thread). */
 		pthread_mutex_lock(&c->pend_lock);
 		p->nopen--;
-		last = !p->nopen && p->state == FD_PEND_OPEN;
+		fd_pend_touch(c, p);
 		pthread_mutex_unlock(&c->pend_lock);
-		if (last)
-			fd_pend_finish(c, p);
 		/* Logged or dropped earlier: free it once unreferenced. */
 		fd_pend_forget(c, h->ino, 0);
 	}
@@ -40,6 +38,8 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 	p = fd_pend_get(c, h->ino);
 	if (!p || p->state == FD_PEND_GONE) {
 		rc = -ENOENT;
+	} else if (p->is_dir) {
+		rc = -EISDIR;
 	} else if ((flags & O_TRUNC) && p->size && p->state != FD_PEND_OPEN) {
 		rc = -EPERM;
 	} else {
@@ -47,6 +47,7 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 			p->size = 0;
 		p->nopen++;
 		p->ever_opened = true;
+		fd_pend_touch(c, p);
 		h->kind = FD_H_PENDING;
 		h->pend = p;
 	}
