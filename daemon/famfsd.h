@@ -164,6 +164,7 @@ struct fd_ctx {
 	pthread_mutex_t pend_lock;
 	struct fd_pending *pending; /* in creation order */
 	struct fd_pending **pending_tail;
+	struct fd_handle *handles; /* under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
 	/* log follower */
@@ -248,6 +249,7 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
+	struct fd_handle *prev, *next; /* all live handles (shutdown frees) */
 };
 
 enum { FD_H_FILE = 0, FD_H_PENDING, FD_H_TEXT };
@@ -264,8 +266,14 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		   const char *buf, size_t size, off_t off);
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
+/* A zeroed handle on the live list, or NULL. */
+struct fd_handle *fd_handle_new(struct fd_ctx *c);
+/* Free a handle that was never handed to the kernel. */
+void fd_handle_free(struct fd_ctx *c, struct fd_handle *h);
 /* Release a handle (RELEASE, or an OPEN whose reply failed). */
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h);
+/* Shutdown: free handles the kernel never released. */
+void fd_handle_free_all(struct fd_ctx *c);
 
 /* ---- FUSE ops ----------------------------------------------------------- */
 
@@ -284,6 +292,8 @@ void fd_refuse(fuse_req_t req, int err, const char *op, uint64_t ino,
 
 int fd_follow_start(struct fd_ctx *c);
 void fd_follow_stop(struct fd_ctx *c);
+/* Drop notifications nobody will send (after the session ended). */
+void fd_notify_discard(struct fd_ctx *c);
 /* Queue a kernel dentry invalidation (sent by the follower thread). */
 void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
 /* Refresh now if the log grew (lookup miss on a client); rate-limited.

@@ -307,6 +307,8 @@ int fd_session_run(struct fd_ctx *c)
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
 		fd_pend_commit(c, true);
+	fd_notify_discard(c);
+	fd_handle_free_all(c);
 	fd_pend_free_all(c);
 	if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
