@@ -101,6 +101,8 @@ bool fd_log_enabled(int level);
 int fd_instance_lock(const char *device, const char *uuid_file);
 /* Record our pid in the lock file (after daemonizing). */
 void fd_instance_set_pid(int fd);
+/* Remove the lock file and release the lock (exit). */
+void fd_instance_unlock(int fd);
 
 /* ---- pending objects (inode.c) ----------------------------------------- */
 

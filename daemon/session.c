@@ -327,8 +327,7 @@ out_fs:
 	free(optstr);
 	famfs_fs_close(c->fs);
 out:
-	if (lockfd >= 0)
-		close(lockfd);
+	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;
 }
