@@ -216,6 +216,20 @@ static void test_namespace_errors(void **state)
 			 -EINVAL);
 	assert_int_equal(famfs_fs_mkdir(c->fs, "d/../e", 0755, 0, 0, NULL),
 			 -EINVAL);
+	/* 79 bytes is the longest path the log holds. */
+	{
+		char p[100];
+
+		memset(p, 'x', sizeof(p));
+		p[0] = 'd';
+		p[1] = '/';
+		p[80] = '\0';
+		assert_int_equal(famfs_fs_mkdir(c->fs, p, 0755, 0, 0, NULL),
+				 -ENAMETOOLONG);
+		p[79] = '\0';
+		assert_int_equal(mkfile(c->fs, p, 1, NULL), 0);
+		assert_non_null(famfs_ns_resolve(famfs_fs_ns(c->fs), p));
+	}
 	/* A map that points into the log is refused before anything moves. */
 	tu_fmap1(&m, 4 * TU_MiB, AU);
 	assert_int_equal(famfs_fs_mkfile(c->fs, "bad", 0644, 0, 0, 1, &m, NULL),
@@ -224,7 +238,7 @@ static void test_namespace_errors(void **state)
 	assert_int_equal(
 		famfs_fs_mkfile(c->fs, "big", 0644, 0, 0, AU + 1, &m, NULL),
 		-EINVAL);
-	assert_int_equal(next_index(c->fs), 2);
+	assert_int_equal(next_index(c->fs), 3);
 	famfs_fs_unlock(c->fs);
 }
 
