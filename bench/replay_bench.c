@@ -85,7 +85,9 @@ static int build(struct bench_log *b, uint64_t log_len, uint64_t limit)
 
 			if (slash)
 				*slash = '\0';
-			snprintf(path, sizeof(path), "%s/set_%05u", dir, set++);
+			if (snprintf(path, sizeof(path), "%s/set_%05u", dir,
+				     set++) >= (int)sizeof(path))
+				return -ENAMETOOLONG;
 			rc = famfs_entry_make_mkdir(&e, b->nent, path, 0750,
 						    1000, 1000);
 			snprintf(dir, sizeof(dir), "%s", path);
@@ -108,9 +110,11 @@ static int build(struct bench_log *b, uint64_t log_len, uint64_t limit)
 				m.ext[i].len = n;
 				unit += n + FAMFS_ALLOC_UNIT; /* leave holes */
 			}
-			snprintf(path, sizeof(path), "%s/f%07u_%.*s.dat", dir,
-				 (unsigned)b->nent, (int)(rnd(&seed) % 22),
-				 pad);
+			if (snprintf(path, sizeof(path), "%s/f%07u_%.*s.dat",
+				     dir, (unsigned)b->nent,
+				     (int)(rnd(&seed) % 22),
+				     pad) >= (int)sizeof(path))
+				return -ENAMETOOLONG;
 			rc = famfs_entry_make_file(&e, b->nent, path, 0644,
 						   1000, 100, size, &m);
 			left--;
