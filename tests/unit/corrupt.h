@@ -41,6 +41,9 @@ void mutate(uint8_t *p, unsigned width, enum op op, uint64_t val);
 /* Replay @f's log into a fresh namespace; reports go to rep. */
 long replay(struct fx *f, unsigned flags, struct famfs_ns **nsp,
 	    struct famfs_ns_stats *st);
+/* Load @f (name set) and replay it clean into f->base; free it. */
+int cr_load(struct fx *f);
+void cr_unload(struct fx *f);
 /* cmocka group setup/teardown, and per-test reset of the fixtures. */
 int cr_setup(void **state);
 int cr_teardown(void **state);

@@ -432,6 +432,77 @@ static void test_truncated(void **state)
 	}
 }
 
+/* ---- ADD_DAXDEV (v48-add-daxdev, entry 2) ------------------------------- */
+
+static void daxdev_case(struct fx *f, unsigned off, unsigned width, enum op op,
+			uint64_t val, const char *field)
+{
+	struct famfs_omf_log_entry *e = ent(f, 2), save = *e;
+
+	mutate((uint8_t *)e + off, width, op, val);
+	want_torn(f, 2, "crc", ""); /* CRC not recomputed */
+	reseal(e);
+	if (field) {
+		want_check(f, 2, -EINVAL, field);
+		want_replay(f, 0, 2, field, NULL, "");
+	} else {
+		want_check(f, 2, 0, NULL);
+		want_replay(f, 0, 2, NULL, NULL, "");
+	}
+	*e = save;
+}
+
+static void test_daxdev(void **state)
+{
+	struct fx fx = { .name = "v48-add-daxdev" }, *f = &fx;
+	struct famfs_omf_log_entry *e, save;
+	struct famfs_ns_stats st;
+	struct famfs_ns *ns;
+
+	(void)state;
+	assert_int_equal(cr_load(f), 0);
+	e = ent(f, 2);
+	assert_int_equal(e->type, FAMFS_OMF_LOG_ADD_DAXDEV);
+	daxdev_case(f, 16, 8, XOR, 1 << 12, "dd_size");
+	daxdev_case(f, 16, 8, SET, 0, "dd_size");
+	daxdev_case(f, 16, 8, XOR, 1ULL << 62, "dd_size");
+	daxdev_case(f, 24, 8, XOR, 1, NULL); /* another uuid: fine */
+	daxdev_case(f, 40, 4, SET, 2, "dd_index");
+	daxdev_case(f, 40, 4, SET, 0, "dd_index");
+	daxdev_case(f, 44, 4, XOR, 1, "add_daxdev");
+	daxdev_case(f, 48, 1, XOR, 1, "add_daxdev");
+	daxdev_case(f, 535, 1, XOR, 0x10, "add_daxdev");
+
+	/* A zero uuid, and the primary device's uuid again. */
+	save = *e;
+	memset(&e->u.daxdev.dd_uuid, 0, sizeof(e->u.daxdev.dd_uuid));
+	reseal(e);
+	want_check(f, 2, -EINVAL, "dd_uuid");
+	want_replay(f, 0, 2, "dd_uuid", NULL, "");
+	e->u.daxdev.dd_uuid = f->sb->dev_uuid;
+	reseal(e);
+	want_check(f, 2, -EINVAL, "dd_uuid");
+	want_replay(f, 0, 2, "dd_uuid", NULL, "");
+	*e = save;
+
+	/* A new size is taken into the geometry. */
+	e->u.daxdev.dd_size ^= 1ULL << 33;
+	reseal(e);
+	assert_int_equal(replay(f, 0, &ns, &st), (long)f->nent);
+	assert_int_equal(st.daxdevs, 1);
+	assert_int_equal(famfs_ns_geom(ns)->ndevs, 2);
+	assert_int_equal(famfs_ns_geom(ns)->dev_size[1], e->u.daxdev.dd_size);
+	famfs_ns_free(ns);
+	*e = save;
+
+	/* Not allowed in a version 47 file system. */
+	f->sb->version = FAMFS_VERSION_47;
+	famfs_sb_seal(f->sb);
+	want_check(f, 2, -EINVAL, "type");
+	want_replay(f, 0, 2, "type", NULL, "");
+	cr_unload(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup(test_collision, cr_reset),
 		cmocka_unit_test_setup(test_torn, cr_reset),
 		cmocka_unit_test_setup(test_truncated, cr_reset),
+		cmocka_unit_test(test_daxdev),
 	};
 
 	return cmocka_run_group_tests(tests, cr_setup, cr_teardown);
