@@ -78,7 +78,7 @@ static int build(struct bench_log *b, uint64_t log_len, uint64_t limit)
 			snprintf(path, sizeof(path), "vol%03u", vol++);
 			rc = famfs_entry_make_mkdir(&e, b->nent, path, 0755, 0,
 						    0);
-			snprintf(dir, sizeof(dir), "%s", path);
+			memcpy(dir, path, sizeof(dir));
 			set++;
 		} else if (left == 0) {
 			char *slash = strchr(dir, '/');
@@ -90,7 +90,7 @@ static int build(struct bench_log *b, uint64_t log_len, uint64_t limit)
 				return -ENAMETOOLONG;
 			rc = famfs_entry_make_mkdir(&e, b->nent, path, 0750,
 						    1000, 1000);
-			snprintf(dir, sizeof(dir), "%s", path);
+			memcpy(dir, path, sizeof(dir));
 			left = 100 + rnd(&seed) % 901;
 		} else {
 			static const char pad[] = "abcdefghijklmnopqrstuvwxyz";
@@ -174,7 +174,7 @@ static int run(uint64_t log_mib, uint64_t limit, int runs, bool smoke)
 {
 	struct bench_log b;
 	struct famfs_ns_stats st;
-	double crc = 1e9, rep = 1e9;
+	double crc = 1e9, rep = 1e9, first = 0;
 	uint32_t sink = 0;
 	int rc;
 
@@ -202,6 +202,8 @@ static int run(uint64_t log_mib, uint64_t limit, int runs, bool smoke)
 			free(b.log);
 			return 1;
 		}
+		if (!r)
+			first = p;
 		crc = c < crc ? c : crc;
 		rep = p < rep ? p : rep;
 	}
@@ -215,6 +217,8 @@ static int run(uint64_t log_mib, uint64_t limit, int runs, bool smoke)
 	       (double)b.nent / rep, rep * 1e3);
 	printf("  replay/crc  : %10.2fx  (best of %d; sink %08x)\n", rep / crc,
 	       runs, sink);
+	printf("  first replay: %10.0f entries/s (%.3f ms, cold heap)\n",
+	       (double)b.nent / first, first * 1e3);
 	free(b.log);
 	return 0;
 }

@@ -47,7 +47,8 @@ uint32_t famfs_crc(const void *buf, size_t len);
 /*
  * Validate a superblock. @avail is the number of bytes the device really
  * has (0 = unknown, skip that check). Errors: -EINVAL no famfs magic or a
- * bad field, -EPROTONOSUPPORT unknown version, -EBADMSG CRC mismatch.
+ * bad field (a device size above FAMFS_DEVICE_MAX included),
+ * -EPROTONOSUPPORT unknown version, -EBADMSG CRC mismatch.
  */
 int famfs_sb_check(const struct famfs_omf_superblock *sb, uint64_t avail,
 		   struct famfs_err *err);

@@ -50,7 +50,8 @@ for t in "${targets[@]}"; do
 		>"$log" 2>&1; then
 		grep -E '^stat::number_of_executed_units|^stat::peak_rss' "$log" |
 			sed "s/^/fuzz: $t: /"
-		tail -n 3 "$log" | grep -E 'cov:' | tail -1 | sed "s/^/fuzz: $t: /" || true
+		grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | tail -1 |
+			sed "s/^/fuzz: $t: /" || true
 	else
 		echo "fuzz: $t FAILED (log $log, inputs in $art):"
 		grep -E 'ERROR|invariant|SUMMARY|Test unit written' "$log" | head -20
