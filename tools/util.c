@@ -320,6 +320,13 @@ const char *cli_log_strerror(int rc)
 static const char *err_text(const struct famfs_err *e, int rc, char *buf,
 			    size_t len)
 {
+	/* Device errors already name the path: "DEV: reason" is enough. */
+	if (!strcmp(e->field, "device") && e->msg[0]) {
+		const char *sep = strstr(e->msg, ": ");
+
+		snprintf(buf, len, "%s", sep ? sep + 2 : e->msg);
+		return buf;
+	}
 	if (e->msg[0])
 		return famfs_err_str(e, buf, len);
 	snprintf(buf, len, "%s", strerror(-rc));
