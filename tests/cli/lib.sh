@@ -6,7 +6,7 @@ set -euo pipefail
 : "${FAMFS_BIN:?FAMFS_BIN must point at the famfs executable}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/famfs-cli.XXXXXX")
 # Background jobs a failed test left behind are its own: stop them.
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
 export FAMFS_SYSTEM_UUID_FILE=$T/system_uuid
 unset FAMFS_MOUNTINFO
 
