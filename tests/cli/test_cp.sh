@@ -75,5 +75,14 @@ ok famfs cp -r "$img" "$src/sub" dir
 	echo "$(famfs cat "$img" "dir/sub/${f#./}" | sha256sum | cut -d' ' -f1)  $f"
 done >"$T/got"
 diff "$T/want" "$T/got" || fail "sha256 round trip"
+
+# Progress: a line on a terminal (script(1) provides one), none otherwise.
+FAMFS_PROGRESS_MIN=1m script -qec \
+	"$FAMFS_BIN cp $img $src/two_mib_plus1 /prog1" /dev/null >"$T/tty"
+grep -q "copying: 2 / 2 MiB (100%)" "$T/tty" || fail "no progress on a tty"
+FAMFS_PROGRESS_MIN=1m famfs cp "$img" "$src/two_mib_plus1" /prog2 \
+	2>"$T/err2"
+[ ! -s "$T/err2" ] || fail "progress without a terminal: $(cat "$T/err2")"
+cmp <(famfs cat "$img" prog1) "$src/two_mib_plus1" || fail "prog1"
 ok famfs fsck "$img"
 echo "cp: ok"
