@@ -320,6 +320,13 @@ const char *cli_log_strerror(int rc)
 static const char *err_text(const struct famfs_err *e, int rc, char *buf,
 			    size_t len)
 {
+	/* Device errors already name the path: "DEV: reason" is enough. */
+	if (!strcmp(e->field, "device") && e->msg[0]) {
+		const char *sep = strstr(e->msg, ": ");
+
+		snprintf(buf, len, "%s", sep ? sep + 2 : e->msg);
+		return buf;
+	}
 	if (e->msg[0])
 		return famfs_err_str(e, buf, len);
 	snprintf(buf, len, "%s", strerror(-rc));
@@ -385,7 +392,13 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 			       "superblock says %s)",
 			       dev, mine, theirs);
 	}
-	rc = famfs_fs_lock(fs, false);
+	rc = famfs_fs_lock(fs, true);
+	if (rc == -EWOULDBLOCK) {
+		/* Another writer on this host: wait our turn, visibly. */
+		fprintf(stderr, "%s: waiting for the log lock on %s\n", c->prog,
+			dev);
+		rc = famfs_fs_lock(fs, false);
+	}
 	if (rc) {
 		famfs_fs_close(fs);
 		if (rc == -EBADMSG)
