@@ -158,6 +158,7 @@ struct fd_ctx {
 	struct famfs_ns *ns;
 	struct famfs_dev *dev;
 	enum famfs_role role;
+	bool rdonly; /* device opened read-only: no data or log writes */
 	bool passthrough; /* data path in use: set by the wire module */
 	struct fuse_session *se;
 	struct timespec mount_time;

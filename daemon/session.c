@@ -72,6 +72,16 @@ static int open_fs(struct fd_ctx *c)
 	famfs_err_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = famfs_fs_open(o->device, &fo, &c->fs, &err);
+	if (rc == -EACCES || rc == -EROFS || rc == -EPERM) {
+		/* No write access: serve it read-only. */
+		fo.dev_flags |= FAMFS_DEV_RDONLY;
+		famfs_err_clear(&err);
+		rc = famfs_fs_open(o->device, &fo, &c->fs, &err);
+		if (!rc)
+			fd_log(LOG_WARNING,
+			       "%s: no write access; serving it read-only",
+			       o->device);
+	}
 	if (rc) {
 		if (err.field[0] || err.msg[0])
 			fprintf(stderr, "famfsd: %s: %s\n", o->device,
@@ -84,6 +94,7 @@ static int open_fs(struct fd_ctx *c)
 	c->ns = famfs_fs_ns(c->fs);
 	c->dev = famfs_fs_dev(c->fs);
 	c->role = famfs_fs_role(c->fs);
+	c->rdonly = famfs_dev_is_rdonly(c->dev);
 	c->replay_ms = ms_since(&t0);
 	return 0;
 }
