@@ -49,6 +49,7 @@ struct fd_opts {
 	int emulator_fd; /* -1 = none */
 	bool foreground;
 	bool allow_other;
+	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
 };
 
