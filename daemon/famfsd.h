@@ -49,6 +49,7 @@ struct fd_opts {
 	int emulator_fd; /* -1 = none */
 	bool foreground;
 	bool allow_other;
+	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
 };
 
@@ -158,6 +159,7 @@ struct fd_ctx {
 	struct famfs_ns *ns;
 	struct famfs_dev *dev;
 	enum famfs_role role;
+	bool rdonly; /* device opened read-only: no data or log writes */
 	bool passthrough; /* data path in use: set by the wire module */
 	struct fuse_session *se;
 	struct timespec mount_time;
