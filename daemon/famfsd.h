@@ -45,6 +45,8 @@ struct fd_opts {
 	char *fuse_dev;
 	char *fstype;
 	int emulator_fd; /* -1 = none */
+	int emulator_ioctl_fd; /* -1 = none: backing ioctls to the kernel */
+	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
 	bool foreground;
 	bool allow_other;
 	bool default_permissions;
@@ -168,6 +170,7 @@ struct fd_ctx {
 	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */
+	struct wire *wire; /* dax passthrough wire module (wire_glue.c) */
 };
 
 static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
@@ -227,6 +230,7 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
+	bool wire_tracked; /* counted by the wire module (wire_glue.c) */
 };
 
 enum { FD_H_FILE = 0, FD_H_PENDING, FD_H_TEXT };
@@ -274,5 +278,20 @@ bool fd_refresh_on_miss(struct fd_ctx *c);
 int fd_session_run(struct fd_ctx *c);
 /* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
 int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+
+/* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
+
+struct wire;
+/* After the file system is open: create the wire module. 0, or -1 after
+ * printing why (-d passthrough on a device that cannot do dax). */
+int fd_wire_setup(struct fd_ctx *c);
+/* At unmount: BACKING_CLOSE every registration, free the module. */
+void fd_wire_teardown(struct fd_ctx *c);
+/* Answer OPEN/CREATE with the dax extension if the file qualifies, or an
+ * error. Returns true when the request was answered. */
+bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  const struct fuse_entry_param *e, struct fuse_file_info *fi);
+/* A handle is going away (RELEASE or a dropped open reply). */
+void fd_wire_release(struct fd_ctx *c, struct fd_handle *h);
 
 #endif /* FAMFSD_H */

@@ -14,6 +14,7 @@ static bool wants_write(int flags)
 
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 {
+	fd_wire_release(c, h);
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
 		bool last;

@@ -19,6 +19,7 @@
 #endif
 
 #include "famfsd.h"
+#include "wire.h"
 
 #define EXIT_RUNTIME 2
 
@@ -234,11 +235,6 @@ int fd_session_run(struct fd_ctx *c)
 	char *optstr = NULL;
 	int lockfd = -1, rc, ret = EXIT_RUNTIME;
 
-	if (o->data_path == FD_PATH_PASSTHROUGH) {
-		fprintf(stderr, "famfsd: --data-path passthrough: dax "
-				"passthrough is not available here\n");
-		return EXIT_RUNTIME;
-	}
 	if (o->emulator_fd < 0) {
 		c->mnt_abs = realpath(o->mountpoint, NULL);
 		if (!c->mnt_abs) {
@@ -261,6 +257,8 @@ int fd_session_run(struct fd_ctx *c)
 
 	if (open_fs(c))
 		goto out;
+	if (fd_wire_setup(c))
+		goto out_fs;
 
 	optstr = mount_optstr(c);
 	if (!optstr || fuse_opt_add_arg(&args, "famfsd") ||
@@ -303,10 +301,13 @@ int fd_session_run(struct fd_ctx *c)
 	rc = run_loop(c);
 	fd_follow_stop(c);
 	fd_pend_finish_all(c);
-	if (rc < 0)
+	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
+		rc = -EPROTO;
+	else if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
 		ret = 0;
+	wire_close_backings(c->wire);
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:
@@ -318,6 +319,7 @@ out_se:
 out_fs:
 	fuse_opt_free_args(&args);
 	free(optstr);
+	fd_wire_teardown(c);
 	famfs_fs_close(c->fs);
 out:
 	if (lockfd >= 0)

@@ -260,11 +260,17 @@ ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 void *buf, size_t cap)
 {
 	uint64_t u = emu_send(e, opcode, nodeid, a1, l1, a2, l2), got;
-	ssize_t n = emu_recv(e, buf, cap);
+	ssize_t n;
 
-	if (n < 16)
-		return -1;
-	memcpy(&got, (uint8_t *)buf + 8, 8);
+	/* Notifications (unique 0) may come first: count, skip. */
+	do {
+		n = emu_recv(e, buf, cap);
+		if (n < 16)
+			return -1;
+		memcpy(&got, (uint8_t *)buf + 8, 8);
+		if (!got)
+			e->nnotify++;
+	} while (!got);
 	if (got != u) {
 		fprintf(stderr, "emu: reply for %llu, expected %llu\n",
 			(unsigned long long)got, (unsigned long long)u);

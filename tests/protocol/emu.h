@@ -47,6 +47,7 @@ struct emu {
 	int32_t dev_id[EMU_MAX_DEVS];
 	int32_t next_id;
 	uint64_t unique;
+	unsigned nnotify; /* notifications skipped by emu_call */
 	char logpath[256]; /* the daemon's stderr */
 };
 
