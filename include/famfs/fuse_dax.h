@@ -44,6 +44,7 @@
  *    handle is open, later opens get the mode of the first (so a file
  *    opened while pending stays on the daemon path until all its handles
  *    close). FOPEN_PASSTHROUGH never comes with KEEP_CACHE or DIRECT_IO.
+ */
 #ifndef FAMFS_FUSE_DAX_H
 #define FAMFS_FUSE_DAX_H
 
