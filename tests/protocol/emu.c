@@ -139,6 +139,13 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 	if (!o->no_ioctl_seam &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, io))
 		return perror("socketpair"), -1;
+	/* Big OPEN replies (8,192 extents) are one datagram each. */
+	for (int i = 0; i < 2; i++) {
+		int sz = 8 << 20;
+
+		setsockopt(sp[i], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		setsockopt(sp[i], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	}
 	snprintf(e->logpath, sizeof(e->logpath), "/tmp/wire/emu-%d-%u.log",
 		 (int)getpid(), seq++);
 	e->pid = fork();
@@ -162,7 +169,7 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		argv[n++] = o->famfsd;
 		argv[n++] = "-f";
 		argv[n++] = "-l";
-		argv[n++] = "debug";
+		argv[n++] = o->log_level ? o->log_level : "debug";
 		if (o->config) {
 			argv[n++] = "-c";
 			argv[n++] = o->config;

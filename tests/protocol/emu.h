@@ -28,6 +28,7 @@ struct emu_opts {
 	const char *data_path; /* "auto", "passthrough", "daemon" */
 	int policy; /* enum emu_ioctl_policy */
 	bool no_ioctl_seam; /* don't pass --emulator-ioctl-fd */
+	const char *log_level; /* NULL = debug */
 };
 
 struct emu {
