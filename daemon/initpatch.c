@@ -9,14 +9,23 @@
  * the data path allows it, FUSE_PASSTHROUGH + FUSE_PASSTHROUGH_DAX. These
  * hooks only find the wire module from the session's userdata.
  */
+#include <errno.h>
+
 #include "famfsd.h"
 #include "wire.h"
 
 static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 {
 	struct fd_ctx *c = ud;
+	ssize_t n = wire_io_read(c->wire, fd, buf, len);
 
-	return wire_io_read(c->wire, fd, buf, len);
+	if (n == 0) {
+		/* Peer closed (emulator socket): end the session the way an
+		 * unmount ends it on /dev/fuse. */
+		errno = ENODEV;
+		return -1;
+	}
+	return n;
 }
 
 static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)

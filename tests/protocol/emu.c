@@ -153,7 +153,7 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		return perror("fork"), -1;
 	if (e->pid == 0) {
 		char fdarg[16], iofdarg[16];
-		const char *argv[24];
+		const char *argv[32];
 		int n = 0, lf;
 
 		/* The child's ends survive exec, under their own numbers. */
@@ -178,6 +178,8 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		argv[n++] = o->uuid_file;
 		argv[n++] = "-d";
 		argv[n++] = o->data_path ? o->data_path : "auto";
+		for (int i = 0; i < 4 && o->extra[i]; i++)
+			argv[n++] = o->extra[i];
 		argv[n++] = "--emulator-fd";
 		argv[n++] = fdarg;
 		if (io[1] >= 0) {

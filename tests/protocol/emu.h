@@ -29,6 +29,7 @@ struct emu_opts {
 	int policy; /* enum emu_ioctl_policy */
 	bool no_ioctl_seam; /* don't pass --emulator-ioctl-fd */
 	const char *log_level; /* NULL = debug */
+	const char *extra[4]; /* more famfsd options, NULL-terminated */
 };
 
 struct emu {
