@@ -233,7 +233,8 @@ static int read_matches(struct emu *e, uint64_t nodeid, uint64_t fh,
 
 /* ---- cases ---------------------------------------------------------- */
 
-/* A stock kernel (no dax bits): no extension, daemon serves READ. */
+/* A stock kernel (6.18: FUSE_PASSTHROUGH but no dax bit): nothing of the
+ * extension is echoed or sent, the daemon serves READ. */
 static int case_stock(void)
 {
 	static struct emu e;
@@ -244,8 +245,8 @@ static int case_stock(void)
 
 	if (start(&e, &o))
 		return -1;
-	CHECK(!p_init(&e, PROTO_BASE_FLAGS | DEC_ALLOW_MMAP, 0, &di, why,
-		      sizeof(why)),
+	CHECK(!p_init(&e, PROTO_BASE_FLAGS | DEC_ALLOW_MMAP | DEC_PASSTHROUGH,
+		      0, &di, why, sizeof(why)),
 	      "INIT: %s", why);
 	CHECK(!(di.flags & (DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX)),
 	      "passthrough echoed to a stock kernel: 0x%llx",
