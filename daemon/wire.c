@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wire_internal.h"
@@ -249,6 +250,22 @@ static void after_init(struct wire *w)
 		 strerror(-r));
 }
 
+/*
+ * Replies go out with writev(2). Under ASan the interceptor checks the
+ * iovec only after the call returned, when the peer (kernel or emulator)
+ * may already have reacted, e.g. a RELEASE on another thread freeing the
+ * buffer a READ reply came from: a false use-after-free. The raw syscall
+ * is not intercepted.
+ */
+static ssize_t send_iov(int fd, struct iovec *iov, int count)
+{
+#ifdef __SANITIZE_ADDRESS__
+	return syscall(SYS_writev, fd, iov, count);
+#else
+	return writev(fd, iov, count);
+#endif
+}
+
 ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
 {
 	struct fuse_dax_out_header oh;
@@ -258,10 +275,10 @@ ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
 
 	if (!atomic_load(&w->init_pending) || count < 1 ||
 	    iov[0].iov_len < sizeof(oh))
-		return writev(fd, iov, count);
+		return send_iov(fd, iov, count);
 	memcpy(&oh, iov[0].iov_base, sizeof(oh));
 	if (oh.unique != w->init.unique)
-		return writev(fd, iov, count);
+		return send_iov(fd, iov, count);
 
 	/* The INIT reply: gather, patch, send, then probe. */
 	for (int i = 0; i < count; i++) {

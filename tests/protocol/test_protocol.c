@@ -265,7 +265,7 @@ static int case_stock(void)
 	      "passthrough counters %llu %llu", st.passthrough_opens,
 	      st.backing_registrations);
 	CHECK(st.daemon_opens >= 1, "daemon_opens %llu", st.daemon_opens);
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 0 && e.nclose == 0, "ioctls on a stock kernel");
 	return 0;
 }
@@ -288,7 +288,7 @@ static int case_forced_daemon(void)
 	      "echoed in daemon mode");
 	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
 	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 0, "registered in daemon mode");
 	return 0;
 }
@@ -368,7 +368,7 @@ static int case_dax(void)
 	      st.backing_registrations);
 	CHECK(st.read_upcalls == 0,
 	      "read_upcalls %llu: the kernel did not serve", st.read_upcalls);
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 1, "%u BACKING_OPENs", e.nopen);
 	CHECK(e.nclose == 1, "%u BACKING_CLOSEs at unmount", e.nclose);
 	return 0;
@@ -399,7 +399,7 @@ static int case_einval(void)
 	CHECK(st.passthrough_opens == 0 && st.backing_registrations == 0,
 	      "counters");
 	CHECK(log_has(&e, "using the daemon data path"), "no log line");
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 1, "%u registration attempts", e.nopen);
 	return 0;
 }
@@ -472,7 +472,7 @@ static int case_overflow(void)
 	CHECK(!p_stats(&e, &st), "stats");
 	CHECK(st.passthrough_opens == 1, "passthrough_opens %llu",
 	      st.passthrough_opens);
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	return 0;
 }
 
@@ -522,7 +522,7 @@ static int case_concurrent(void)
 		CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH,
 		      "reply %d not passthrough", k);
 	}
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	i0 = emu_dev_by_ino(&e, img0_ino);
 	i1 = emu_dev_by_ino(&e, img1_ino);
 	CHECK(i0 >= 0 && i1 >= 0, "devices not both registered");
@@ -560,7 +560,7 @@ static int case_concurrent(void)
 		CHECK(err == -ENXIO, "d2file error %d", err);
 	}
 	CHECK(log_has(&e, "device 2: no path configured"), "no log line");
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	return 0;
 }
 
@@ -635,7 +635,7 @@ static int case_create(void)
 	CHECK(st.write_upcalls >= 1, "write_upcalls %llu", st.write_upcalls);
 	CHECK(st.passthrough_opens == 1, "passthrough_opens %llu",
 	      st.passthrough_opens);
-	emu_stop(&e);
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	return 0;
 }
 
