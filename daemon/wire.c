@@ -51,6 +51,7 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 	w->unroll = env && !strcmp(env, "1");
 	atomic_init(&w->dax_active, false);
 	atomic_init(&w->init_pending, false);
+	atomic_init(&w->nopath_logged, 0);
 	pthread_mutex_init(&w->init_lock, NULL);
 	pthread_cond_init(&w->init_cond, NULL);
 	pthread_mutex_init(&w->bk_lock, NULL);

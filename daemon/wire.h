@@ -148,6 +148,12 @@ void wire_init_seen(const struct wire *w, struct wire_init_req *out);
 int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		    const struct fuse_entry_param *e,
 		    const struct fuse_file_info *fi);
+/*
+ * Every device @m references has a path (index 0 always does). -ENXIO
+ * otherwise, logged once per device: such files cannot be opened on any
+ * data path.
+ */
+int wire_map_devices_known(struct wire *w, const struct famfs_fmap *m);
 /* A handle of @ino opened through wire_reply_open was released. */
 void wire_release(struct wire *w, uint64_t ino);
 

@@ -111,8 +111,16 @@ bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 	struct wire_file f;
 	int rc;
 
-	if (!wire_dax_active(c->wire) || !handle_file(c, h, &m, &f))
+	if (!handle_file(c, h, &m, &f))
 		return false;
+	if (!wire_dax_active(c->wire)) {
+		if (!f.logged || !wire_map_devices_known(c->wire, &m))
+			return false;
+		/* A device without a path: refused on every data path. */
+		fd_handle_drop(c, h);
+		fuse_reply_err(req, ENXIO);
+		return true;
+	}
 	h->wire_tracked = true;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	rc = wire_reply_open(c->wire, req, &f, e, fi);

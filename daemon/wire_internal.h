@@ -42,6 +42,7 @@ struct wire {
 
 	atomic_ullong own_pt_opens, own_regs;
 
+	atomic_uint nopath_logged; /* devices whose missing path was logged */
 	pthread_mutex_t bk_lock; /* serializes registration per device */
 	struct wire_backing bk[FAMFS_MAX_DAXDEVS];
 
@@ -57,6 +58,8 @@ struct wire {
  * -ENXIO no configured path, -errno from open(2) or the ioctl.
  */
 int wire_backing_get(struct wire *w, unsigned dev, int32_t *id);
+/* backing.c: -ENXIO (logged once per device) if @dev has no path. */
+int wire_devices_known(struct wire *w, unsigned dev);
 /* backing.c: one raw ioctl through the kernel or the emulator seam. */
 int wire_ioctl(struct wire *w, uint32_t cmd, void *arg, int passfd);
 

@@ -258,6 +258,18 @@ static int case_stock(void)
 	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
 	CHECK(!read_matches(&e, nid, dop.fh, 2 * MiB - 4096, 8192, 1), "read");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
+	/* A device without a configured path: ENXIO on this path too. */
+	{
+		static uint8_t r[256];
+		uint64_t d2 = p_lookup(&e, 1, "d2file");
+		ssize_t n = d2 ? p_open(&e, d2, O_RDONLY, r, sizeof(r)) : -1;
+		int32_t err = 0;
+
+		CHECK(n == 16, "d2file reply of %zd bytes", n);
+		memcpy(&err, r + 4, 4);
+		CHECK(err == -ENXIO, "d2file error %d", err);
+		CHECK(log_has(&e, "device 2: no path configured"), "no log");
+	}
 	CHECK(!p_stats(&e, &st), "stats");
 	CHECK(!strcmp(st.data_path, "daemon"), "data_path %s", st.data_path);
 	CHECK(st.read_upcalls >= 1, "read_upcalls %llu", st.read_upcalls);
