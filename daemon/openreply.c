@@ -226,13 +226,29 @@ static int register_devs(struct wire *w, const struct famfs_fmap *m,
 	return 0;
 }
 
+/* Bytes of this file's record (size only; no devices touched). */
+static uint64_t record_size(const struct wire *w, const struct wire_file *f)
+{
+	const struct famfs_fmap *m = f->fmap;
+
+	if (m->type == FAMFS_FMAP_INTERLEAVE && !w->unroll)
+		return sizeof(struct fuse_dax_stripes) +
+		       (uint64_t)m->count * sizeof(struct fuse_dax_strip);
+	if (m->type == FAMFS_FMAP_INTERLEAVE)
+		return sizeof(struct fuse_dax_extents) +
+		       (f->size + m->chunk_size - 1) / m->chunk_size *
+			       sizeof(struct fuse_dax_extent);
+	return sizeof(struct fuse_dax_extents) +
+	       (uint64_t)m->count * sizeof(struct fuse_dax_extent);
+}
+
 /* Build and send the reply. 1 sent, 2 dropped by the kernel, -errno. */
 static int send_pt(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		   const struct fuse_entry_param *e,
 		   const struct fuse_file_info *fi, const int32_t *ids)
 {
 	size_t pre = e ? sizeof(struct wire_entry_out) : 0;
-	size_t cap = w->init.max_open_ext;
+	size_t cap = (size_t)record_size(w, f); /* <= max_open_ext */
 	struct fuse_dax_open_out oo;
 	int32_t dflt = ids[f->fmap->ext[0].devindex];
 	char *buf;
@@ -262,25 +278,6 @@ static int send_pt(struct wire *w, fuse_req_t req, const struct wire_file *f,
 	return r == -ENOENT ? 2 : 1;
 }
 
-/* Would this file's record fit? (Size only; no devices touched.) */
-static bool record_fits(const struct wire *w, const struct wire_file *f)
-{
-	const struct famfs_fmap *m = f->fmap;
-	uint64_t need;
-
-	if (m->type == FAMFS_FMAP_INTERLEAVE && !w->unroll)
-		need = sizeof(struct fuse_dax_stripes) +
-		       (uint64_t)m->count * sizeof(struct fuse_dax_strip);
-	else if (m->type == FAMFS_FMAP_INTERLEAVE)
-		need = sizeof(struct fuse_dax_extents) +
-		       (f->size + m->chunk_size - 1) / m->chunk_size *
-			       sizeof(struct fuse_dax_extent);
-	else
-		need = sizeof(struct fuse_dax_extents) +
-		       (uint64_t)m->count * sizeof(struct fuse_dax_extent);
-	return need <= w->init.max_open_ext;
-}
-
 int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		    const struct fuse_entry_param *e,
 		    const struct fuse_file_info *fi)
@@ -295,7 +292,7 @@ int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		r = register_devs(w, f->fmap, ids);
 		if (r < 0)
 			return r;
-		want = record_fits(w, f);
+		want = record_size(w, f) <= w->init.max_open_ext;
 		if (!want)
 			wire_log(w, LOG_WARNING,
 				 "ino %" PRIu64 ": map record exceeds "

@@ -191,11 +191,15 @@ static bool patch_init(struct wire *w, char *msg, size_t len)
 	size_t arg = len - sizeof(oh);
 
 	memcpy(&oh, msg, sizeof(oh));
-	if (oh.error || arg < offsetof(struct fuse_dax_init_out, unused))
+	if (oh.error)
 		return true; /* libfuse refused INIT itself: leave it */
+	memset(&out, 0, sizeof(out));
 	memcpy(&out, msg + sizeof(oh), sizeof(out) < arg ? sizeof(out) : arg);
-	if (!(w->init.flags & FUSE_DAX_INIT_EXT))
-		goto done_ext; /* no flags2: nothing of ours to echo */
+	/* No flags2 (or a pre-7.23 reply without max_stack_depth): nothing of
+	 * ours can be echoed. */
+	if (!(w->init.flags & FUSE_DAX_INIT_EXT) ||
+	    arg < offsetof(struct fuse_dax_init_out, unused))
+		goto done_ext;
 	if (dax_possible(w)) {
 		out.flags |= FUSE_DAX_INIT_EXT;
 		out.flags &= ~FUSE_DAX_WRITEBACK_CACHE;

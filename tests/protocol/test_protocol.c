@@ -305,6 +305,28 @@ static int case_forced_daemon(void)
 	return 0;
 }
 
+/* The dax bit without FUSE_PASSTHROUGH (no kernel should): not echoed. */
+static int case_dax_without_passthrough(void)
+{
+	static struct emu e;
+	struct emu_opts o = base_opts("auto");
+	struct dec_init di;
+	uint64_t nid;
+
+	if (start(&e, &o))
+		return -1;
+	CHECK(!p_init(&e, PROTO_BASE_FLAGS | DEC_PASSTHROUGH_DAX, 65536, &di,
+		      why, sizeof(why)),
+	      "INIT: %s", why);
+	CHECK(!(di.flags & (DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX)),
+	      "echoed without FUSE_PASSTHROUGH");
+	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
+	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
+	CHECK(e.nopen == 0, "registered");
+	return 0;
+}
+
 /* A dax kernel: INIT bits, one registration, exact records. */
 static int case_dax(void)
 {
@@ -661,6 +683,8 @@ int main(int argc, char **argv)
 	static const struct tcase cases[] = {
 		{ "stock kernel: no extension, daemon READ", case_stock },
 		{ "-d daemon on a dax kernel", case_forced_daemon },
+		{ "dax bit without FUSE_PASSTHROUGH",
+		  case_dax_without_passthrough },
 		{ "dax kernel: INIT bits and records", case_dax },
 		{ "registration EINVAL: daemon path", case_einval },
 		{ "-d passthrough impossible: exit 2",
