@@ -168,7 +168,7 @@ static void fill_entry(struct wire_entry_out *o,
  * Count one more open of @ino. @want is the mode this open qualifies for;
  * an inode already open keeps its mode. Returns the mode to use.
  */
-static int ino_get(struct wire *w, uint64_t ino, bool want, bool *mode)
+int wire_track_open(struct wire *w, uint64_t ino, bool want, bool *mode)
 {
 	struct wire_ino **head = &w->ino[ino % WIRE_INO_BUCKETS], *n;
 
@@ -299,7 +299,7 @@ int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 				 "max_open_ext %u bytes: daemon data path",
 				 f->ino, w->init.max_open_ext);
 	}
-	r = ino_get(w, f->ino, want, &mode);
+	r = wire_track_open(w, f->ino, want, &mode);
 	if (r < 0)
 		return r;
 	if (!mode)

@@ -58,6 +58,12 @@ struct wire {
  * -ENXIO no configured path, -errno from open(2) or the ioctl.
  */
 int wire_backing_get(struct wire *w, unsigned dev, int32_t *id);
+/*
+ * openreply.c: count one more open of @ino, which qualifies for
+ * passthrough when @want. An inode already open keeps the mode of its
+ * first open; *mode gets the mode to use. 0 or -ENOMEM.
+ */
+int wire_track_open(struct wire *w, uint64_t ino, bool want, bool *mode);
 /* backing.c: -ENXIO (logged once per device) if @dev has no path. */
 int wire_devices_known(struct wire *w, unsigned dev);
 /* backing.c: one raw ioctl through the kernel or the emulator seam. */

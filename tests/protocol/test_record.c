@@ -5,11 +5,15 @@
  * raw INIT request parser.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "wire.h"
+#include "wire_internal.h"
 
 #define MiB (1ULL << 20)
 
@@ -179,12 +183,126 @@ static void test_parse_init(void)
 	CHECK(wire_parse_init(b, n, &r) == 0, "OPEN taken for INIT");
 }
 
+/* One inode is never open in both modes. */
+static void test_modes(void)
+{
+	struct wire_opts o = { .path = WIRE_PATH_AUTO, .ioctl_fd = 3 };
+	struct wire *w;
+	bool mode;
+
+	CHECK(!wire_new(&o, &w), "wire_new");
+	/* Opened on the daemon path first: later opens follow it. */
+	CHECK(!wire_track_open(w, 7, false, &mode) && !mode, "first");
+	CHECK(!wire_track_open(w, 7, true, &mode) && !mode,
+	      "second open switched to passthrough");
+	wire_release(w, 7);
+	CHECK(!wire_track_open(w, 7, true, &mode) && !mode, "still open");
+	wire_release(w, 7);
+	wire_release(w, 7);
+	/* All closed: the next open decides again. */
+	CHECK(!wire_track_open(w, 7, true, &mode) && mode, "not reset");
+	CHECK(!wire_track_open(w, 7, false, &mode) && mode, "mixed");
+	/* Other inodes are independent, even in the same hash bucket. */
+	CHECK(!wire_track_open(w, 7 + 1024, false, &mode) && !mode, "bucket");
+	wire_release(w, 7);
+	wire_release(w, 7);
+	wire_release(w, 7 + 1024);
+	wire_free(w);
+}
+
+/* A fake kernel on the ioctl seam: counts BACKING_OPENs, answers ids. */
+static int seam_opens;
+
+static void *seam(void *arg)
+{
+	int s = *(int *)arg;
+	struct wire_ioctl_msg m;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+
+	for (;;) {
+		struct iovec v = { .iov_base = &m, .iov_len = sizeof(m) };
+		struct msghdr h = { .msg_iov = &v,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct wire_ioctl_ans a = { 0 };
+		struct cmsghdr *c;
+
+		if (recvmsg(s, &h, 0) <= 0)
+			break;
+		c = CMSG_FIRSTHDR(&h);
+		if (c && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			close(fd);
+		}
+		usleep(2000); /* a slow kernel widens any race */
+		a.result = m.cmd == DEC_IOC_BACKING_OPEN ? ++seam_opens : 0;
+		if (send(s, &a, sizeof(a), 0) != sizeof(a))
+			break;
+	}
+	return NULL;
+}
+
+static struct wire *cw;
+static int cids[16][2];
+
+static void *opener(void *arg)
+{
+	int i = (int)(long)arg;
+	int32_t id;
+
+	cids[i][0] = wire_backing_get(cw, 0, &id) ? -1 : id;
+	cids[i][1] = wire_backing_get(cw, 1, &id) ? -1 : id;
+	return NULL;
+}
+
+/* Sixteen threads at once: each device is registered exactly once. */
+static void test_register_once(void)
+{
+	struct wire_opts o = { .path = WIRE_PATH_AUTO };
+	pthread_t st, t[16];
+	int sp[2];
+
+	CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), "socketpair");
+	o.ioctl_fd = sp[0];
+	o.dev0_fd = 0;
+	o.devpath[1] = "/dev/null";
+	CHECK(!wire_new(&o, &cw), "wire_new");
+	pthread_create(&st, NULL, seam, &sp[1]);
+	for (long i = 0; i < 16; i++)
+		pthread_create(&t[i], NULL, opener, (void *)i);
+	for (int i = 0; i < 16; i++)
+		pthread_join(t[i], NULL);
+	CHECK(seam_opens == 2, "%d BACKING_OPENs for 2 devices", seam_opens);
+	for (int i = 0; i < 16; i++)
+		CHECK(cids[i][0] == cids[0][0] && cids[i][1] == cids[0][1] &&
+			      cids[i][0] > 0 && cids[i][1] > 0 &&
+			      cids[i][0] != cids[i][1],
+		      "thread %d ids %d %d", i, cids[i][0], cids[i][1]);
+	/* Device 2 has no path: ENXIO, no ioctl. */
+	{
+		int32_t id;
+
+		CHECK(wire_backing_get(cw, 2, &id) == -ENXIO, "no path");
+		CHECK(seam_opens == 2, "ioctl for a device without a path");
+	}
+	wire_free(cw); /* BACKING_CLOSE both through the seam */
+	shutdown(sp[0], SHUT_RDWR);
+	pthread_join(st, NULL);
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(void)
 {
 	test_simple();
 	test_interleave();
 	test_bad_maps();
 	test_parse_init();
+	test_modes();
+	test_register_once();
 	printf("%s\n", fails ? "FAIL" : "ok");
 	return fails ? 1 : 0;
 }
