@@ -57,7 +57,7 @@ static ssize_t build_simple(const struct famfs_fmap *m, const int32_t *ids,
 	return (ssize_t)need;
 }
 
-/* One type-33 extent per chunk the file size touches. */
+/* Interleaved: one type-33 extent per chunk the file size touches. */
 static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
 			      const int32_t *ids, int32_t dflt, void *buf,
 			      size_t cap)
@@ -66,7 +66,9 @@ static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
 	size_t need;
 	struct fuse_dax_extents *r = buf;
 
-	if (n > (cap - sizeof(*r)) / sizeof(r->ext[0]) || cap < sizeof(*r))
+	if (!n)
+		return -EINVAL;
+	if (cap < sizeof(*r) || n > (cap - sizeof(*r)) / sizeof(r->ext[0]))
 		return -E2BIG;
 	need = sizeof(*r) + n * sizeof(r->ext[0]);
 	memset(r, 0, need);
@@ -86,34 +88,9 @@ static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
 	return (ssize_t)need;
 }
 
-static ssize_t build_stripes(const struct famfs_fmap *m, uint64_t size,
-			     const int32_t *ids, int32_t dflt, void *buf,
-			     size_t cap)
-{
-	size_t need = sizeof(struct fuse_dax_stripes) +
-		      m->count * sizeof(struct fuse_dax_strip);
-	struct fuse_dax_stripes *r = buf;
-
-	if (need > cap)
-		return -E2BIG;
-	memset(r, 0, need);
-	r->hdr.size = (uint32_t)need;
-	r->hdr.type = FUSE_EXT_DAX_STRIPES;
-	r->nstrips = m->count;
-	r->chunk_size = m->chunk_size;
-	r->file_size =
-		(size + m->chunk_size - 1) / m->chunk_size * m->chunk_size;
-	for (unsigned i = 0; i < m->count; i++) {
-		r->strip[i].dax_offset = m->ext[i].offset;
-		r->strip[i].length = m->ext[i].len;
-		r->strip[i].backing_id = id_for(ids, dflt, m->ext[i].devindex);
-	}
-	return (ssize_t)need;
-}
-
 ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
-			  const int32_t *ids, int32_t dflt, bool unroll,
-			  void *buf, size_t cap)
+			  const int32_t *ids, int32_t dflt, void *buf,
+			  size_t cap)
 {
 	if (!m->count || m->count > FAMFS_MAX_SIMPLE_EXTENTS)
 		return -EINVAL;
@@ -124,9 +101,7 @@ ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
 		return build_simple(m, ids, dflt, buf, cap);
 	if (m->type != FAMFS_FMAP_INTERLEAVE || !m->chunk_size)
 		return -EINVAL;
-	if (unroll)
-		return build_unrolled(m, size, ids, dflt, buf, cap);
-	return build_stripes(m, size, ids, dflt, buf, cap);
+	return build_unrolled(m, size, ids, dflt, buf, cap);
 }
 
 static void fill_timeout(double t, uint64_t *sec, uint32_t *nsec)
@@ -231,9 +206,7 @@ static uint64_t record_size(const struct wire *w, const struct wire_file *f)
 {
 	const struct famfs_fmap *m = f->fmap;
 
-	if (m->type == FAMFS_FMAP_INTERLEAVE && !w->unroll)
-		return sizeof(struct fuse_dax_stripes) +
-		       (uint64_t)m->count * sizeof(struct fuse_dax_strip);
+	(void)w;
 	if (m->type == FAMFS_FMAP_INTERLEAVE)
 		return sizeof(struct fuse_dax_extents) +
 		       (f->size + m->chunk_size - 1) / m->chunk_size *
@@ -258,7 +231,7 @@ static int send_pt(struct wire *w, fuse_req_t req, const struct wire_file *f,
 	buf = malloc(pre + sizeof(oo) + cap);
 	if (!buf)
 		return -ENOMEM;
-	rec = wire_build_record(f->fmap, f->size, ids, dflt, w->unroll,
+	rec = wire_build_record(f->fmap, f->size, ids, dflt,
 				buf + pre + sizeof(oo), cap);
 	if (rec < 0) {
 		free(buf);

@@ -29,7 +29,6 @@ static void log_stderr(int level, const char *fmt, ...)
 int wire_new(const struct wire_opts *o, struct wire **out)
 {
 	struct wire *w;
-	const char *env;
 
 	if (o->path < WIRE_PATH_AUTO || o->path > WIRE_PATH_DAEMON)
 		return -EINVAL;
@@ -47,8 +46,6 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 		w->o.passthrough_opens = &w->own_pt_opens;
 	if (!w->o.backing_registrations)
 		w->o.backing_registrations = &w->own_regs;
-	env = getenv(WIRE_ENV_UNROLL);
-	w->unroll = env && !strcmp(env, "1");
 	atomic_init(&w->dax_active, false);
 	atomic_init(&w->init_pending, false);
 	atomic_init(&w->nopath_logged, 0);

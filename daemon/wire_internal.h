@@ -27,7 +27,6 @@ struct wire_ino {
 struct wire {
 	struct wire_opts o;
 	struct fuse_session *se;
-	bool unroll; /* test hook: interleave as type 33 */
 
 	/* INIT (session thread only until INIT is answered) */
 	atomic_bool init_pending; /* request seen, reply not yet written */

@@ -365,17 +365,18 @@ static int case_dax(void)
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 
 	CHECK(!open_dec(&e, 1, "stripe", 65536, &dop, &nid), "stripe: %s", why);
-	CHECK(dop.rec_type == DEC_EXT_STRIPES, "stripe type %u", dop.rec_type);
-	CHECK(dop.nstrips == m_stripe.count && dop.chunk_size == 2 * MiB,
-	      "nstrips %u chunk %llu", dop.nstrips,
-	      (unsigned long long)dop.chunk_size);
-	CHECK(dop.file_size == s_stripe, "file_size %llu",
-	      (unsigned long long)dop.file_size);
-	for (unsigned i = 0; i < m_stripe.count; i++)
-		CHECK(dop.strip[i].dax_offset == m_stripe.ext[i].offset &&
-			      dop.strip[i].length == m_stripe.ext[i].len &&
-			      dop.strip[i].backing_id == 0,
-		      "strip %u", i);
+	/* Unrolled: chunk c of 2 MiB lives in strip c % 4, row c / 4. */
+	CHECK(dop.rec_type == DEC_EXT_EXTENTS, "stripe type %u", dop.rec_type);
+	CHECK(dop.nr == s_stripe / (2 * MiB), "stripe: %u extents", dop.nr);
+	for (unsigned c = 0; c < dop.nr; c++) {
+		const struct famfs_extent *st4 = &m_stripe.ext[c % 4];
+
+		CHECK(dop.ext[c].dax_offset ==
+				      st4->offset + (c / 4) * 2 * MiB &&
+			      dop.ext[c].length == 2 * MiB &&
+			      dop.ext[c].backing_id == 0,
+		      "stripe chunk %u", c);
+	}
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 
 	meta = p_lookup(&e, 1, ".meta");
@@ -496,6 +497,10 @@ static int case_overflow(void)
 	      "INIT: %s", why);
 	CHECK(!open_dec(&e, 1, "one", 128, &dop, &nid), "one: %s", why);
 	CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH, "one not passthrough");
+	CHECK(!p_release(&e, nid, dop.fh), "release");
+	/* 24 + 12 * 32 = 408 bytes > 128: an interleaved file unrolled */
+	CHECK(!open_dec(&e, 1, "stripe", 128, &dop, &nid), "stripe: %s", why);
+	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "stripe passthrough");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 	/* 24 + 16 * 32 = 536 bytes > 128 */
 	CHECK(!open_dec(&e, 1, "sixteen", 128, &dop, &nid), "16: %s", why);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The wire module's pure helpers against the independent decoder: extent
- * records for simple, interleaved and unrolled maps, size limits, and the
- * raw INIT request parser.
+ * The wire module without a daemon: extent records (simple and unrolled
+ * interleaved maps) against the independent decoder, size limits, the raw
+ * INIT request parser, the per-inode mode rule and once-only registration.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -58,7 +58,7 @@ static void test_simple(void)
 	m.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
 	m.ext[1] = (struct famfs_extent){ 1, 2 * MiB, 2 * MiB };
 	m.ext[2] = (struct famfs_extent){ 0, 40 * MiB, 6 * MiB };
-	n = wire_build_record(&m, 11 * MiB, ids, 7, false, rec, sizeof(rec));
+	n = wire_build_record(&m, 11 * MiB, ids, 7, rec, sizeof(rec));
 	CHECK(n == 24 + 3 * 32, "size %zd", n);
 	CHECK(!decode(rec, (size_t)n, 7), "%s", why);
 	CHECK(d.rec_type == DEC_EXT_EXTENTS && d.nr == 3, "type/nr");
@@ -72,8 +72,7 @@ static void test_simple(void)
 	CHECK(d.ext[2].dax_offset == 40 * MiB && d.ext[2].length == 6 * MiB,
 	      "extent 2");
 	/* One byte short of the record: E2BIG, never a partial record. */
-	n = wire_build_record(&m, 11 * MiB, ids, 7, false, rec,
-			      24 + 3 * 32 - 1);
+	n = wire_build_record(&m, 11 * MiB, ids, 7, rec, 24 + 3 * 32 - 1);
 	CHECK(n == -E2BIG, "cap: %zd", n);
 }
 
@@ -90,16 +89,9 @@ static void test_interleave(void)
 	for (unsigned i = 0; i < 4; i++)
 		m.ext[i] = (struct famfs_extent){ 0, (100 + 10 * i) * MiB,
 						  6 * MiB };
-	n = wire_build_record(&m, size, ids, 3, false, rec, sizeof(rec));
-	CHECK(n == 32 + 4 * 24, "stripes size %zd", n);
-	CHECK(!decode(rec, (size_t)n, 3), "%s", why);
-	CHECK(d.rec_type == DEC_EXT_STRIPES && d.nstrips == 4, "type");
-	CHECK(d.file_size == 24 * MiB, "file_size %llu",
-	      (unsigned long long)d.file_size);
-	CHECK(d.strip[2].dax_offset == 120 * MiB, "strip 2");
-
-	/* Unrolled: one extent per chunk, in file order, via the lib math. */
-	n = wire_build_record(&m, size, ids, 3, true, rec, sizeof(rec));
+	/* Unrolled: one extent per chunk, in file order (strip c % 4, row
+	 * c / 4), the last chunk whole. */
+	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
 	CHECK(n == 24 + 12 * 32, "unrolled size %zd", n);
 	CHECK(!decode(rec, (size_t)n, 3), "%s", why);
 	CHECK(d.rec_type == DEC_EXT_EXTENTS && d.nr == 12, "nr %u", d.nr);
@@ -109,8 +101,18 @@ static void test_interleave(void)
 		CHECK(d.ext[c].dax_offset == want, "chunk %u at %llu", c,
 		      (unsigned long long)d.ext[c].dax_offset);
 	}
-	n = wire_build_record(&m, size, ids, 3, true, rec, 24 + 11 * 32);
+	n = wire_build_record(&m, size, ids, 3, rec, 24 + 11 * 32);
 	CHECK(n == -E2BIG, "unrolled cap: %zd", n);
+	/* A strip on device 1: its chunks carry device 1's id. */
+	m.ext[1].devindex = 1;
+	ids[1] = 5;
+	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
+	CHECK(n > 0 && !decode(rec, (size_t)n, 3), "%s", why);
+	for (unsigned c = 0; c < 12; c++)
+		CHECK(d.ext[c].backing_id == (c % 4 == 1 ? 5 : 0),
+		      "chunk %u id %d", c, d.ext[c].backing_id);
+	CHECK(wire_build_record(&m, 0, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	      "empty interleaved file");
 }
 
 static void test_bad_maps(void)
@@ -119,18 +121,15 @@ static void test_bad_maps(void)
 	int32_t ids[FAMFS_MAX_DAXDEVS] = { 1 };
 	uint8_t rec[256];
 
-	CHECK(wire_build_record(&m, 0, ids, 1, false, rec, sizeof(rec)) ==
-		      -EINVAL,
+	CHECK(wire_build_record(&m, 0, ids, 1, rec, sizeof(rec)) == -EINVAL,
 	      "empty map");
 	m.count = 1;
 	m.ext[0] = (struct famfs_extent){ FAMFS_MAX_DAXDEVS, 0, 2 * MiB };
-	CHECK(wire_build_record(&m, 1, ids, 1, false, rec, sizeof(rec)) ==
-		      -EINVAL,
+	CHECK(wire_build_record(&m, 1, ids, 1, rec, sizeof(rec)) == -EINVAL,
 	      "device index out of range");
 	m.ext[0].devindex = 0;
 	m.type = FAMFS_FMAP_INTERLEAVE; /* chunk_size 0 */
-	CHECK(wire_build_record(&m, 1, ids, 1, false, rec, sizeof(rec)) ==
-		      -EINVAL,
+	CHECK(wire_build_record(&m, 1, ids, 1, rec, sizeof(rec)) == -EINVAL,
 	      "interleave without chunk size");
 }
 
