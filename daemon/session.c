@@ -301,6 +301,9 @@ int fd_session_run(struct fd_ctx *c)
 		goto out_detach;
 	}
 	rc = run_loop(c);
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
 	fd_follow_stop(c);
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
