@@ -315,6 +315,9 @@ int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
 /* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
 
 struct wire;
+/* Before anything is opened: -1 after printing why when -d passthrough
+ * names something that is not a character device (an image file). */
+int fd_wire_precheck(struct fd_ctx *c);
 /* After the file system is open: create the wire module. 0, or -1 after
  * printing why (-d passthrough on a device that cannot do dax). */
 int fd_wire_setup(struct fd_ctx *c);

@@ -257,7 +257,7 @@ int fd_session_run(struct fd_ctx *c)
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
-	if (open_fs(c))
+	if (fd_wire_precheck(c) || open_fs(c))
 		goto out;
 	if (fd_wire_setup(c))
 		goto out_fs;
