@@ -250,6 +250,10 @@ int fd_session_run(struct fd_ctx *c)
 	char *optstr = NULL;
 	int lockfd = -1, rc, ret = EXIT_RUNTIME;
 
+	pthread_rwlock_init(&c->ns_lock, NULL);
+	pthread_mutex_init(&c->pend_lock, NULL);
+	pthread_mutex_init(&c->follow_lock, NULL);
+	pthread_cond_init(&c->follow_cond, NULL);
 	if (o->data_path == FD_PATH_PASSTHROUGH) {
 		fprintf(stderr, "famfsd: --data-path passthrough: dax "
 				"passthrough is not available here\n");
@@ -267,13 +271,12 @@ int fd_session_run(struct fd_ctx *c)
 		if (lockfd < 0)
 			goto out;
 	}
-	pthread_rwlock_init(&c->ns_lock, NULL);
-	pthread_mutex_init(&c->pend_lock, NULL);
-	pthread_mutex_init(&c->follow_lock, NULL);
-	pthread_cond_init(&c->follow_cond, NULL);
 	c->next_pending_ino = FD_INO_PENDING_BASE;
-	c->pending_tail = &c->pending;
 	c->settle_ms = o->settle_ms;
+	if (fd_pend_init(c)) {
+		fprintf(stderr, "famfsd: out of memory\n");
+		goto out;
+	}
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
@@ -325,7 +328,6 @@ int fd_session_run(struct fd_ctx *c)
 		fd_pend_commit(c, true);
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
-	fd_pend_free_all(c);
 	if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
@@ -343,6 +345,7 @@ out_fs:
 	free(optstr);
 	famfs_fs_close(c->fs);
 out:
+	fd_pend_free_all(c);
 	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;
