@@ -109,7 +109,7 @@ void fd_instance_unlock(int fd);
 
 #define FD_INO_STATS 5ULL /* .meta/.stats (free slot below LOG_BASE) */
 #define FD_INO_PENDING_BASE (1ULL << 62)
-#define FD_SETTLE_MS_DEFAULT 500
+#define FD_SETTLE_MS_DEFAULT 1000
 #define FD_PEND_BUCKETS 4096
 
 enum fd_pend_state { FD_PEND_OPEN = 0, FD_PEND_LOGGED, FD_PEND_GONE };

@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"  -d, --data-path auto|passthrough|daemon\n"
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
-	"                              after their last change (default 500)\n"
+	"                              after their last change (default 1000)\n"
 	"  -o OPT[,OPT]                allow_other, default_permissions, ro\n"
 	"      --attr-timeout SEC      attribute cache time (default 1)\n"
 	"      --entry-timeout SEC     name cache time (default 1)\n"
