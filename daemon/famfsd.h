@@ -47,6 +47,8 @@ struct fd_opts {
 	char *fuse_dev;
 	char *fstype;
 	int emulator_fd; /* -1 = none */
+	int emulator_ioctl_fd; /* -1 = none: backing ioctls to the kernel */
+	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
 	bool foreground;
 	bool allow_other;
 	bool read_only; /* -o ro: mount and device read-only */
@@ -109,7 +111,8 @@ void fd_instance_unlock(int fd);
 
 #define FD_INO_STATS 5ULL /* .meta/.stats (free slot below LOG_BASE) */
 #define FD_INO_PENDING_BASE (1ULL << 62)
-#define FD_SETTLE_MS_DEFAULT 500
+#define FD_SETTLE_MS_DEFAULT 1000
+#define FD_PEND_BUCKETS 4096
 
 enum fd_pend_state { FD_PEND_OPEN = 0, FD_PEND_LOGGED, FD_PEND_GONE };
 
@@ -134,6 +137,9 @@ struct fd_pending {
 	uint64_t logged_ino; /* namespace ino once logged */
 	uint64_t touched_ns; /* CLOCK_MONOTONIC of the last change */
 	struct fd_pending *next; /* creation order: parents first */
+	struct fd_pending *ino_next; /* hash chain by ino */
+	struct fd_pending *name_next; /* hash chain by (parent, name); only
+					 unlogged objects are in it */
 };
 
 /* ---- daemon context ----------------------------------------------------- */
@@ -168,6 +174,9 @@ struct fd_ctx {
 	pthread_mutex_t pend_lock;
 	struct fd_pending *pending; /* in creation order */
 	struct fd_pending **pending_tail;
+	struct fd_pending **pend_by_ino; /* FD_PEND_BUCKETS chains */
+	struct fd_pending **pend_by_name;
+	uint64_t pend_unlogged;
 	struct fd_handle *handles; /* under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
@@ -187,6 +196,7 @@ struct fd_ctx {
 	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */
+	struct wire *wire; /* dax passthrough wire module (wire_glue.c) */
 };
 
 static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
@@ -195,6 +205,8 @@ static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
 }
 
 /* inode.c: pend_lock held unless noted */
+/* Allocate the pending tables (before the session). -ENOMEM. */
+int fd_pend_init(struct fd_ctx *c);
 bool fd_is_pending_ino(uint64_t ino);
 struct fd_pending *fd_pend_get(struct fd_ctx *c, uint64_t ino);
 /* Unlogged pending object named @name under @parent (canonical ino). */
@@ -253,6 +265,7 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
+	bool wire_tracked; /* counted by the wire module (wire_glue.c) */
 	struct fd_handle *prev, *next; /* all live handles (shutdown frees) */
 };
 
@@ -309,5 +322,23 @@ bool fd_refresh_on_miss(struct fd_ctx *c);
 int fd_session_run(struct fd_ctx *c);
 /* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
 int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+
+/* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
+
+struct wire;
+/* Before anything is opened: -1 after printing why when -d passthrough
+ * names something that is not a character device (an image file). */
+int fd_wire_precheck(struct fd_ctx *c);
+/* After the file system is open: create the wire module. 0, or -1 after
+ * printing why (-d passthrough on a device that cannot do dax). */
+int fd_wire_setup(struct fd_ctx *c);
+/* At unmount: BACKING_CLOSE every registration, free the module. */
+void fd_wire_teardown(struct fd_ctx *c);
+/* Answer OPEN/CREATE with the dax extension if the file qualifies, or an
+ * error. Returns true when the request was answered. */
+bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  const struct fuse_entry_param *e, struct fuse_file_info *fi);
+/* A handle is going away (RELEASE or a dropped open reply). */
+void fd_wire_release(struct fd_ctx *c, struct fd_handle *h);
 
 #endif /* FAMFSD_H */

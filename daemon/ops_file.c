@@ -49,6 +49,7 @@ void fd_handle_free_all(struct fd_ctx *c)
 
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 {
+	fd_wire_release(c, h);
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
 

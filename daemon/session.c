@@ -19,6 +19,7 @@
 #endif
 
 #include "famfsd.h"
+#include "wire.h"
 
 #define EXIT_RUNTIME 2
 
@@ -250,11 +251,10 @@ int fd_session_run(struct fd_ctx *c)
 	char *optstr = NULL;
 	int lockfd = -1, rc, ret = EXIT_RUNTIME;
 
-	if (o->data_path == FD_PATH_PASSTHROUGH) {
-		fprintf(stderr, "famfsd: --data-path passthrough: dax "
-				"passthrough is not available here\n");
-		return EXIT_RUNTIME;
-	}
+	pthread_rwlock_init(&c->ns_lock, NULL);
+	pthread_mutex_init(&c->pend_lock, NULL);
+	pthread_mutex_init(&c->follow_lock, NULL);
+	pthread_cond_init(&c->follow_cond, NULL);
 	if (o->emulator_fd < 0) {
 		c->mnt_abs = realpath(o->mountpoint, NULL);
 		if (!c->mnt_abs) {
@@ -267,18 +267,19 @@ int fd_session_run(struct fd_ctx *c)
 		if (lockfd < 0)
 			goto out;
 	}
-	pthread_rwlock_init(&c->ns_lock, NULL);
-	pthread_mutex_init(&c->pend_lock, NULL);
-	pthread_mutex_init(&c->follow_lock, NULL);
-	pthread_cond_init(&c->follow_cond, NULL);
 	c->next_pending_ino = FD_INO_PENDING_BASE;
-	c->pending_tail = &c->pending;
 	c->settle_ms = o->settle_ms;
+	if (fd_pend_init(c)) {
+		fprintf(stderr, "famfsd: out of memory\n");
+		goto out;
+	}
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
-	if (open_fs(c))
+	if (fd_wire_precheck(c) || open_fs(c))
 		goto out;
+	if (fd_wire_setup(c))
+		goto out_fs;
 
 	optstr = mount_optstr(c);
 	if (!optstr || fuse_opt_add_arg(&args, "famfsd") ||
@@ -325,11 +326,13 @@ int fd_session_run(struct fd_ctx *c)
 		fd_pend_commit(c, true);
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
-	fd_pend_free_all(c);
-	if (rc < 0)
+	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
+		rc = -EPROTO;
+	else if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
 		ret = 0;
+	wire_close_backings(c->wire);
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:
@@ -341,8 +344,10 @@ out_se:
 out_fs:
 	fuse_opt_free_args(&args);
 	free(optstr);
+	fd_wire_teardown(c);
 	famfs_fs_close(c->fs);
 out:
+	fd_pend_free_all(c);
 	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;
