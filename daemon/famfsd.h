@@ -230,6 +230,10 @@ void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
 /* Log every settled object (all unlogged ones with @force: shutdown).
  * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
+/* fsync: log pending @ino (and pending ancestors) now; seals a file.
+ * pend_lock and ns_lock NOT held. 0 when nothing is pending. -ENOSPC log
+ * full, -ENOENT gone, other errors of famfs_fs_mkfile/_mkdir. */
+int fd_pend_sync(struct fd_ctx *c, uint64_t ino);
 void fd_pend_free_all(struct fd_ctx *c);
 /* Relative path of directory @dir (logged or pending) plus "/" @name
  * (when not NULL). ns_lock held, pend_lock NOT held. -ENAMETOOLONG,
