@@ -234,6 +234,10 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
  * pend_lock and ns_lock NOT held. 0 when nothing is pending. -ENOSPC log
  * full, -ENOENT gone, other errors of famfs_fs_mkfile/_mkdir. */
 int fd_pend_sync(struct fd_ctx *c, uint64_t ino);
+
+/* Whether the data path is settled before INIT (image or -d daemon);
+ * otherwise the startup line defers it to a line after INIT. */
+bool fd_data_path_known(const struct fd_ctx *c);
 void fd_pend_free_all(struct fd_ctx *c);
 /* Relative path of directory @dir (logged or pending) plus "/" @name
  * (when not NULL). ns_lock held, pend_lock NOT held. -ENAMETOOLONG,

@@ -210,22 +210,30 @@ static void detach(struct fd_ctx *c)
 	}
 }
 
+/* Before INIT only an image or -d daemon makes the data path certain. */
+bool fd_data_path_known(const struct fd_ctx *c)
+{
+	return !famfs_dev_is_dax(c->dev) ||
+	       c->opts->data_path == FD_PATH_DAEMON;
+}
+
 static void startup_line(struct fd_ctx *c)
 {
 	struct famfs_ns_stats st;
 	char size[32];
+	const char *data = "daemon (mmap not coherent across hosts)";
 
+	if (!fd_data_path_known(c))
+		data = "decided at INIT (see the next line)";
 	famfs_ns_stats(c->ns, &st);
 	human_size(famfs_dev_size(c->dev), size, sizeof(size));
 	fd_log(LOG_INFO,
-	       "%s on %s: role=%s data=%s%s size=%s files=%" PRIu64
+	       "%s on %s: role=%s data=%s size=%s files=%" PRIu64
 	       " dirs=%" PRIu64 " replay=%.1fms",
 	       c->opts->device,
 	       c->opts->emulator_fd >= 0 ? "emulator" : c->mnt_abs,
-	       famfs_role_name(c->role),
-	       c->passthrough ? "passthrough" : "daemon",
-	       c->passthrough ? "" : " (mmap not coherent across hosts)", size,
-	       st.files, st.dirs, c->replay_ms);
+	       famfs_role_name(c->role), data, size, st.files, st.dirs,
+	       c->replay_ms);
 }
 
 static int run_loop(struct fd_ctx *c)

@@ -27,6 +27,12 @@ static void on_settled(void *arg)
 	       (unsigned long long)c->init_offered,
 	       c->init_allow_mmap ? "enabled" : "unavailable",
 	       c->passthrough ? "passthrough" : "daemon");
+	/* The startup line could not name it; now it is known. */
+	if (!fd_data_path_known(c) && !wire_fatal(c->wire))
+		fd_log(LOG_INFO, "%s: data=%s", c->opts->device,
+		       c->passthrough ?
+			       "passthrough (the kernel maps the device)" :
+			       "daemon (mmap not coherent across hosts)");
 }
 
 static void not_dax(const char *device)
