@@ -412,6 +412,23 @@ int famfs_fs_add_daxdev(struct famfs_fs *fs, uint64_t dd_size,
 /* Host pointer to device bytes [devoff, devoff + len) of device 0. */
 void *famfs_fs_ptr(struct famfs_fs *fs, uint64_t devoff, uint64_t len);
 
+/* ---- seeded test pattern ------------------------------------------------ */
+
+/*
+ * The byte at file offset i depends only on (seed, i): any piece of a file
+ * can be filled or checked independently (CLI, mount, tests all agree).
+ */
+uint8_t famfs_pattern_byte(uint64_t seed, uint64_t file_off);
+/* Fill @buf, which holds file bytes [file_off, file_off + len). */
+void famfs_pattern_fill(void *buf, size_t len, uint64_t seed,
+			uint64_t file_off);
+/*
+ * Check @buf against the pattern for file bytes [file_off, file_off + len).
+ * Returns the FILE offset (>= file_off) of the first wrong byte, or -1.
+ */
+int64_t famfs_pattern_check(const void *buf, size_t len, uint64_t seed,
+			    uint64_t file_off);
+
 #ifdef __cplusplus
 }
 #endif
