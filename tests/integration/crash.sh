@@ -15,14 +15,20 @@ log "seed $SEED, $ITER iterations"
 img=$T/img
 mnt=$T/mnt
 make_fs "$img" $((4 << 30)) "$T/uuid"
+: >"$T/done"
 
 for it in $(seq "$ITER"); do
 	start_famfsd "$img" "$mnt" "$T/uuid"
-	python3 "$ITEST_DIR/storm.py" write "$mnt/it$it" "$T/done" \
+	before=$(wc -l <"$T/done")
+	$PY "$ITEST_DIR/storm.py" write "$mnt/it$it" "$T/done" \
 		$((SEED + it)) >"$T/writer.log" 2>&1 &
 	wpid=$!
-	# Kill after 100..1600 ms of storm.
-	ms=$((100 + RANDOM % 1500))
+	# Kill 0..1500 ms after this round's first completed file.
+	wait_for 20 bash -c "[ \$(wc -l <'$T/done') -gt $before ]" || {
+		cat "$T/writer.log" "$DLOG"
+		fail "iteration $it: no file completed in 20 s"
+	}
+	ms=$((RANDOM % 1500))
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	kill -0 "$wpid" 2>/dev/null || {
 		cat "$T/writer.log"
@@ -43,7 +49,8 @@ for it in $(seq "$ITER"); do
 
 	fsck_image "$img" || fail "fsck after crash $it"
 	start_famfsd "$img" "$mnt" "$T/uuid"
-	python3 "$ITEST_DIR/storm.py" check "$mnt" "$T/done" ||
+	before=$(wc -l <"$T/done")
+	$PY "$ITEST_DIR/storm.py" check "$mnt" "$T/done" ||
 		fail "completed files lost or damaged after crash $it"
 	# The namespace stays writable after recovery.
 	echo ok >"$mnt/after$it"
@@ -51,5 +58,24 @@ for it in $(seq "$ITER"); do
 	stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 done
 [ "$(wc -l <"$T/done")" -gt 0 ] || fail "no file completed at all"
+
+# The tightest case: SIGKILL the instant close() returns. close() on FUSE
+# waits for FLUSH only; RELEASE comes later, asynchronously.
+for i in $(seq 5); do
+	start_famfsd "$img" "$mnt" "$T/uuid"
+	$PY - "$mnt/quick$i" "$DPID" <<'PYEOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+os.write(fd, b"quick")
+os.close(fd)
+os.kill(int(sys.argv[2]), 9)
+PYEOF
+	wait "$DPID" 2>/dev/null || true
+	unmount "$mnt"
+	start_famfsd "$img" "$mnt" "$T/uuid"
+	[ "$(cat "$mnt/quick$i" 2>/dev/null)" = quick ] ||
+		fail "quick$i: closed, then famfsd killed: the file is lost"
+	stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+done
 fsck_image "$img" || fail "final fsck"
 log "ok"

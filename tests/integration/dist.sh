@@ -54,7 +54,7 @@ else
 fi
 
 # -- Kubernetes Pod ---------------------------------------------------------------
-python3 - "$dist/k8s/famfsd-sidecar.yaml" <<'EOF'
+$PY - "$dist/k8s/famfsd-sidecar.yaml" <<'EOF'
 import sys
 try:
     import yaml

@@ -12,7 +12,7 @@ require_fuse
 setup
 
 img=$T/$name.img
-python3 "$ITEST_DIR/fixture.py" build "$FAMFS_FIXTURES" "$name" "$img"
+$PY "$ITEST_DIR/fixture.py" build "$FAMFS_FIXTURES" "$name" "$img"
 new_uuid "$T/master.uuid" "$FIXTURE_UUID"
 new_uuid "$T/client.uuid"
 
@@ -20,7 +20,7 @@ for role in master client; do
 	start_famfsd "$img" "$T/mnt-$role" "$T/$role.uuid"
 	got=$(meta_stat "$T/mnt-$role" role)
 	[ "$got" = "$role" ] || fail "role is '$got', want $role"
-	python3 "$ITEST_DIR/fixture.py" check "$FAMFS_FIXTURES" "$name" \
+	$PY "$ITEST_DIR/fixture.py" check "$FAMFS_FIXTURES" "$name" \
 		"$T/mnt-$role" "$T/inos.$role" || fail "$role mount differs"
 	stop_famfsd "$DPID" "$T/mnt-$role" || fail "famfsd exited $?"
 done

@@ -14,7 +14,7 @@ start_famfsd "$img" "$mnt" "$T/uuid"
 [ "$(meta_stat "$mnt" role)" = master ] || fail "not master"
 
 df_bytes() { # total used
-	python3 -c 'import os,sys; s=os.statvfs(sys.argv[1]);
+	$PY -c 'import os,sys; s=os.statvfs(sys.argv[1]);
 print(s.f_blocks*s.f_frsize, (s.f_blocks-s.f_bfree)*s.f_frsize)' "$1"
 }
 read -r df_size df_used0 < <(df_bytes "$mnt")
@@ -44,7 +44,7 @@ printf 'HELLO' | dd of="$T/rand" conv=notrunc status=none
 cmp "$T/rand" "$mnt/dir/rand" || fail "in-place rewrite differs"
 
 # -- mmap -----------------------------------------------------------------
-python3 - "$mnt" <<'EOF'
+$PY - "$mnt" <<'EOF'
 import mmap, os, sys
 mnt = sys.argv[1]
 # Size once with ftruncate, fill through a shared mapping, close: logged.
@@ -100,7 +100,9 @@ head -c 5000000 /dev/urandom >"$T/tsrc/t/a/b/five"
 echo "text" >"$T/tsrc/t/c/readme"
 chmod 0600 "$T/tsrc/t/c/readme"
 tar -C "$T/tsrc" -cf "$T/t.tar" t
-tar -C "$mnt" -xf "$T/t.tar" --no-same-owner -m
+# As root, tar restores modes with a chmod after the fact by default; famfs
+# logs a directory at mkdir, so its mode is fixed then (famfsd(8), NOTES).
+tar -C "$mnt" -xf "$T/t.tar" --no-same-owner --no-same-permissions
 diff -r "$T/tsrc/t" "$mnt/t" || fail "tar x: trees differ"
 [ "$(stat -c %a "$mnt/t/c/readme")" = 600 ] ||
 	fail "tar x: mode of c/readme is $(stat -c %a "$mnt/t/c/readme")"

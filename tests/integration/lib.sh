@@ -17,6 +17,10 @@ ITOOL=${ITOOL:-$FAMFS_BUILD/tests/integration/itest-tool}
 ITEST_DIR=$(dirname "${BASH_SOURCE[0]}")
 # The uuid every fixture was written with: mounting with it makes us master.
 FIXTURE_UUID=5eed0000-fa3f-4000-8000-00000000cafe
+# The distribution's python3 (python3-yaml lives there); a python3 found
+# first on PATH may be a slow wrapper (pyenv shims).
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3)
 # famfsd's default follow interval is 1 s; tests poll faster.
 POLL_MS=${POLL_MS:-200}
 
@@ -176,7 +180,7 @@ fsck_image() {
 # errno_of OP ARGS...: print the errno name an operation fails with ("OK"
 # when it succeeds); see errop.py.
 errno_of() {
-	python3 "$ITEST_DIR/errop.py" "$@"
+	$PY "$ITEST_DIR/errop.py" "$@"
 }
 
 # expect_errno NAME OP ARGS...

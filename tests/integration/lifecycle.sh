@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # famfsd lifecycle: --help/--version, usage errors exit 1, -f foreground,
-# daemon mode returns once the mount is live, SIGTERM/SIGINT unmount and
+# daemon mode returns once the mount is live, SIGTERM unmounts and
 # exit 0, a second daemon for the same (device, system uuid) is refused.
 source "$(dirname "$0")/lib.sh"
 require_fuse
@@ -24,7 +24,7 @@ usage_error() {
 	local rc=0
 	"$FAMFSD" "$@" >"$T/out" 2>&1 || rc=$?
 	[ $rc = 1 ] || fail "famfsd $*: exit $rc, want 1"
-	grep -q '^famfsd: ' "$T/out" || fail "famfsd $*: no 'famfsd:' line"
+	grep -qE '^(.*/)?famfsd: ' "$T/out" || fail "famfsd $*: no 'famfsd:' line"
 	is_mounted "$mnt" && fail "famfsd $*: mounted anyway"
 	log "ok: usage error: $* -> $(head -1 "$T/out")"
 }
@@ -46,13 +46,17 @@ grep -q "$img $mnt fuse.famfs " /proc/mounts || fail "/proc/mounts entry"
 echo one >"$mnt/one"
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $? after fusermount3 -u"
 
-# -- SIGTERM and SIGINT: unmount and exit 0 ---------------------------------------
-for sig in TERM INT; do
+# -- SIGTERM: unmount and exit 0 -----------------------------------------------------
+# (SIGINT cannot be tested from here: background jobs of a non-interactive
+# shell start with SIGINT ignored, and libfuse keeps an ignored handler.)
+for sig in TERM; do
 	start_famfsd "$img" "$mnt" "$T/uuid"
 	# A file still open for writing when the signal comes is logged.
 	exec 3>"$mnt/open-$sig"
 	echo "$sig" >&3
 	kill -"$sig" "$DPID"
+	wait_for 10 bash -c "! kill -0 $DPID 2>/dev/null" ||
+		fail "SIG$sig: famfsd still running after 10 s"
 	rc=0
 	wait "$DPID" || rc=$?
 	exec 3>&-

@@ -10,8 +10,6 @@ setup
 # The user must be able to walk to the mount point.
 chmod 0755 "$T"
 cp "$ITEST_DIR/errop.py" "$T/errop.py"
-PY=/usr/bin/python3
-[ -x $PY ] || PY=$(command -v python3)
 
 as_nobody() { # OP ARGS... -> errno name
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
