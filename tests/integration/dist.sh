@@ -104,7 +104,7 @@ grep -qE '^ENTRYPOINT \["/usr/sbin/famfsd", "-f"\]' "$cf" ||
 # Every COPY source from the build context must exist in the repository.
 n=0
 while read -r -a w; do
-	[ "${w[0]}" = COPY ] || continue
+	[ "${w[0]:-}" = COPY ] || continue
 	case "${w[1]}" in --from=*) continue ;; esac
 	for ((i = 1; i < ${#w[@]} - 1; i++)); do
 		[ -e "$FAMFS_SRC/${w[i]}" ] ||

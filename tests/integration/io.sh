@@ -107,6 +107,12 @@ diff -r "$T/tsrc/t" "$mnt/t" || fail "tar x: trees differ"
 [ "$(stat -c %a "$mnt/t/c/readme")" = 600 ] ||
 	fail "tar x: mode of c/readme is $(stat -c %a "$mnt/t/c/readme")"
 
+# cp -p of a file: mode, owner and times of a file still being written.
+chown 1234:5678 "$T/tsrc/t/c/readme"
+cp -p "$T/tsrc/t/c/readme" "$mnt/cpp"
+[ "$(stat -c '%a %u %g %s' "$mnt/cpp")" = "600 1234 5678 5" ] ||
+	fail "cp -p: $(stat -c '%a %u %g %s' "$mnt/cpp")"
+
 read -r _ df_used1 < <(df_bytes "$mnt")
 [ "$df_used1" -ge $((df_used0 + (100 << 20))) ] ||
 	fail "statfs used grew from $df_used0 to $df_used1 only"

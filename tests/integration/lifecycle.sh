@@ -38,6 +38,50 @@ usage_error -l chatty "$img" "$mnt"
 usage_error "$img" "$mnt" extra
 usage_error -c "$T/no-such.conf" "$img" "$mnt"
 
+# -- famfs.conf(5): keys from the file, command line wins, errors name the line
+cat >"$T/bad.conf" <<EOF
+[famfsd]
+poll_ms = 100
+colour = blue
+EOF
+usage_error -c "$T/bad.conf" "$img" "$mnt"
+grep -q "bad.conf:3: unknown key 'colour'" "$T/out" || fail "bad.conf message"
+printf '[famfsd]\nrole = boss\n' >"$T/bad.conf"
+usage_error -c "$T/bad.conf" "$img" "$mnt"
+printf '[other]\nrole = auto\n' >"$T/bad.conf"
+usage_error -c "$T/bad.conf" "$img" "$mnt"
+cat >"$T/famfs.conf" <<EOF
+# a comment
+; another
+[famfsd]
+device = $img
+mountpoint = $mnt
+system_uuid_file = $T/uuid
+role = client
+poll_ms = 150
+log_level = info
+foreground = yes
+options = allow_other
+EOF
+# role = client from the file; -r master on the command line wins later.
+"$FAMFSD" -c "$T/famfs.conf" >"$T/conf.log" 2>&1 &
+cpid=$!
+_pids+=("$cpid")
+_mounts+=("$mnt")
+wait_for 10 is_mounted "$mnt" || fail "-c: not mounted: $(cat "$T/conf.log")"
+[ "$(meta_stat "$mnt" role)" = client ] || fail "-c: role from the file"
+grep -q " $mnt fuse.famfs .*allow_other" /proc/mounts ||
+	fail "-c: options not applied"
+fusermount3 -u "$mnt"
+wait "$cpid" || fail "-c: famfsd exited $?"
+"$FAMFSD" -c "$T/famfs.conf" -r master >"$T/conf.log" 2>&1 &
+cpid=$!
+_pids+=("$cpid")
+wait_for 10 is_mounted "$mnt" || fail "-c -r: not mounted"
+[ "$(meta_stat "$mnt" role)" = master ] || fail "-r did not override role"
+fusermount3 -u "$mnt"
+wait "$cpid" || fail "-c -r: famfsd exited $?"
+
 # -- foreground: startup line, clean unmount ------------------------------------
 start_famfsd "$img" "$mnt" "$T/uuid" -l info
 grep -qE "^famfsd: $img on $mnt: role=master data=daemon" "$DLOG" ||
