@@ -35,6 +35,9 @@ void cli_warn(const struct cli *c, const char *fmt, ...)
 int cli_usage_err(const struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* After getopt returned '?': name the bad option; returns EXIT_USAGE. */
+int cli_bad_opt(const struct cli *c, char **argv);
+
 /* Parsers: 0 or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out); /* k/m/g/t: 1024^n */
 int cli_parse_u64(const char *s, uint64_t *out); /* decimal or 0x hex */

@@ -328,7 +328,7 @@ int cmd_cp(struct cli *c, int argc, char **argv)
 			usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	nsrc = argc - optind - 2;

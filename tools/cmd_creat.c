@@ -176,7 +176,7 @@ static int parse(struct cli *c, int argc, char **argv, struct creat_args *a)
 			usage(c, stdout);
 			return -1;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (optind != argc - 2)

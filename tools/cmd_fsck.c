@@ -111,10 +111,7 @@ static void print_text(const struct fsck_view *v, const struct fsck_errs *fe,
 	}
 	if (fe->n > fe->kept)
 		printf("  ... and %zu more errors\n", fe->n - fe->kept);
-	if (fe->n)
-		printf("%s: %zu error%s found\n", dev, fe->n,
-		       fe->n == 1 ? "" : "s");
-	else
+	if (!fe->n)
 		printf("%s: clean\n", dev);
 }
 
@@ -202,7 +199,7 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 			usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -231,7 +228,12 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 		print_json(&v, &fe, argv[optind]);
 	else
 		print_text(&v, &fe, argv[optind], verbose);
-	rc = fe.n ? EXIT_USAGE : 0;
+	rc = 0;
+	if (fe.n) {
+		fflush(stdout);
+		rc = cli_err(c, EXIT_USAGE, "%s: %zu error%s found",
+			     argv[optind], fe.n, fe.n == 1 ? "" : "s");
+	}
 	free(fe.v);
 	famfs_fs_close(fs);
 	return rc;

@@ -137,7 +137,7 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 			ls_usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (optind != argc - 1 && optind != argc - 2)
@@ -407,7 +407,7 @@ int cmd_logdump(struct cli *c, int argc, char **argv)
 			dump_usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -139,7 +139,7 @@ int cmd_mkdir(struct cli *c, int argc, char **argv)
 			usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (argc - optind < 2)

@@ -91,7 +91,7 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 			usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -123,10 +123,10 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 	}
 	famfs_err_clear(&e);
 	rc = famfs_dev_open(path, 0, &dev, &e);
+	if (rc && e.msg[0]) /* the message names the path */
+		return cli_err(c, EXIT_RUNTIME, "%s", e.msg);
 	if (rc)
-		return cli_err(c, EXIT_RUNTIME, "%s",
-			       e.msg[0] ? famfs_err_str(&e, buf, sizeof(buf)) :
-					  strerror(-rc));
+		return cli_err(c, EXIT_RUNTIME, "%s: %s", path, strerror(-rc));
 	rc = famfs_mkfs(dev, &o, &e);
 	if (rc) {
 		cli_err(c, rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s",

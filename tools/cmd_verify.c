@@ -90,7 +90,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			verify_usage(c, stdout);
 			return 0;
 		default:
-			return cli_usage_err(c, "try '%s --help'", c->prog);
+			return cli_bad_opt(c, argv);
 		}
 	}
 	if (!seeded)
@@ -116,6 +116,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			     "%s: mismatch at offset %lld (of %llu bytes)",
 			     argv[optind + 1], (long long)x.bad,
 			     (unsigned long long)n->size);
+	else
+		printf("%s: %llu bytes match seed %llu\n", argv[optind + 1],
+		       (unsigned long long)n->size, (unsigned long long)x.seed);
 out:
 	famfs_fs_close(fs);
 	return rc;
@@ -165,7 +168,7 @@ int cmd_cat(struct cli *c, int argc, char **argv)
 			cat_usage(c, stdout);
 			return 0;
 		}
-		return cli_usage_err(c, "try '%s --help'", c->prog);
+		return cli_bad_opt(c, argv);
 	}
 	if (optind != argc - 2)
 		return cli_usage_err(c, "expected DEV PATH; try '%s --help'",

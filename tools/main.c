@@ -52,6 +52,7 @@ static void usage(FILE *f)
 static int run(struct cli *c, const struct subcmd *s, int argc, char **argv)
 {
 	optind = 0; /* full getopt reset for the subcommand */
+	opterr = 0; /* one error line, ours */
 	return s->fn(c, argc, argv);
 }
 
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
 		c.prog = "mkfs.famfs";
 		return run(&c, &subcmds[0], argc, argv);
 	}
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+hV", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
 			c.uuid_file = optarg;
 			break;
 		default:
-			return cli_usage_err(&c, "try 'famfs --help'");
+			return cli_bad_opt(&c, argv);
 		}
 	}
 	if (optind >= argc) {

@@ -2,6 +2,7 @@
 /* CLI helpers: messages, argument parsing, paths, opening a device. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,17 @@ int cli_usage_err(const struct cli *c, const char *fmt, ...)
 	vmsg(c, "", fmt, ap);
 	va_end(ap);
 	return EXIT_USAGE;
+}
+
+int cli_bad_opt(const struct cli *c, char **argv)
+{
+	if (optopt && optopt < 0x100)
+		return cli_usage_err(c,
+				     "bad option or missing argument: -%c; "
+				     "try '%s --help'",
+				     optopt, c->prog);
+	return cli_usage_err(c, "bad option '%s'; try '%s --help'",
+			     argv[optind - 1], c->prog);
 }
 
 bool cli_common_opt(struct cli *c, int opt, const char *arg)
@@ -308,6 +320,13 @@ const char *cli_log_strerror(int rc)
 static const char *err_text(const struct famfs_err *e, int rc, char *buf,
 			    size_t len)
 {
+	/* Device errors already name the path: "DEV: reason" is enough. */
+	if (!strcmp(e->field, "device") && e->msg[0]) {
+		const char *sep = strstr(e->msg, ": ");
+
+		snprintf(buf, len, "%s", sep ? sep + 2 : e->msg);
+		return buf;
+	}
 	if (e->msg[0])
 		return famfs_err_str(e, buf, len);
 	snprintf(buf, len, "%s", strerror(-rc));
