@@ -98,6 +98,13 @@ static int on_key(void *user, const char *section, const char *key,
 			o->poll_ms = (unsigned)u;
 		return 1;
 	}
+	if (!strcmp(key, "settle_ms")) {
+		if (fd_parse_uint(val, 3600000, &u))
+			goto bad;
+		if (!(s->set & FD_SET_SETTLE))
+			o->settle_ms = (unsigned)u;
+		return 1;
+	}
 	if (!strcmp(key, "attr_timeout") || !strcmp(key, "entry_timeout")) {
 		bool attr = key[0] == 'a';
 		double d;

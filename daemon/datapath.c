@@ -246,6 +246,7 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		pthread_mutex_lock(&c->pend_lock);
 		if (!rc && end > h->pend->size)
 			h->pend->size = end;
+		fd_pend_touch(c, h->pend);
 		pthread_mutex_unlock(&c->pend_lock);
 		pthread_rwlock_unlock(&c->ns_lock);
 	} else {

@@ -38,6 +38,8 @@ struct fd_opts {
 	int role; /* enum fd_role_opt */
 	int data_path; /* enum fd_path_opt */
 	unsigned poll_ms;
+	unsigned settle_ms; /* pending objects are logged this long after
+			       their last change */
 	char *mount_opts; /* comma-separated -o list */
 	double attr_timeout;
 	double entry_timeout;
@@ -77,6 +79,7 @@ enum {
 	FD_SET_FUSEDEV = 1u << 7,
 	FD_SET_FSTYPE = 1u << 8,
 	FD_SET_FG = 1u << 9,
+	FD_SET_SETTLE = 1u << 10,
 };
 
 /* ---- logging (log.c) ---------------------------------------------------- */
@@ -98,27 +101,38 @@ bool fd_log_enabled(int level);
 int fd_instance_lock(const char *device, const char *uuid_file);
 /* Record our pid in the lock file (after daemonizing). */
 void fd_instance_set_pid(int fd);
+/* Remove the lock file and release the lock (exit). */
+void fd_instance_unlock(int fd);
 
-/* ---- pending files (inode.c) -------------------------------------------- */
+/* ---- pending objects (inode.c) ----------------------------------------- */
 
 #define FD_INO_STATS 5ULL /* .meta/.stats (free slot below LOG_BASE) */
 #define FD_INO_PENDING_BASE (1ULL << 62)
+#define FD_SETTLE_MS_DEFAULT 500
 
 enum fd_pend_state { FD_PEND_OPEN = 0, FD_PEND_LOGGED, FD_PEND_GONE };
 
+/*
+ * A file or directory created through the mount and not logged yet. Tools
+ * create things and then fix their mode, owner and times (tar, cp -a,
+ * rsync), so an object is logged only once it has settled: closed, and
+ * untouched (itself and everything pending below it) for settle_ms.
+ */
 struct fd_pending {
 	uint64_t ino; /* temporary inode number */
-	uint64_t parent; /* logged directory */
+	uint64_t parent; /* a logged directory, or a pending one */
 	char name[FAMFS_MAX_PATHLEN];
-	uint32_t mode, uid, gid;
+	uint32_t mode, uid, gid; /* mode includes S_IFREG / S_IFDIR */
 	uint64_t size;
 	struct famfs_fmap map; /* reserved space (under ns_lock) */
 	uint64_t nlookup; /* kernel references */
 	unsigned nopen; /* open handles */
-	bool ever_opened; /* else made by MKNOD: FORGET may drop it */
+	bool ever_opened; /* else made by MKNOD/MKDIR */
+	bool is_dir;
 	int state; /* enum fd_pend_state */
 	uint64_t logged_ino; /* namespace ino once logged */
-	struct fd_pending *next;
+	uint64_t touched_ns; /* CLOCK_MONOTONIC of the last change */
+	struct fd_pending *next; /* creation order: parents first */
 };
 
 /* ---- daemon context ----------------------------------------------------- */
@@ -150,8 +164,11 @@ struct fd_ctx {
 	uid_t uid; /* daemon's credentials */
 	pthread_rwlock_t ns_lock;
 	pthread_mutex_t pend_lock;
-	struct fd_pending *pending;
+	struct fd_pending *pending; /* in creation order */
+	struct fd_pending **pending_tail;
+	struct fd_handle *handles; /* under pend_lock */
 	uint64_t next_pending_ino;
+	unsigned settle_ms;
 	/* log follower */
 	pthread_t follower;
 	bool follower_running;
@@ -175,26 +192,33 @@ static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-/* inode.c */
+/* inode.c: pend_lock held unless noted */
 bool fd_is_pending_ino(uint64_t ino);
-/* Find a pending file by ino / (parent, name); NULL if none. pend_lock held. */
 struct fd_pending *fd_pend_get(struct fd_ctx *c, uint64_t ino);
+/* Unlogged pending object named @name under @parent (canonical ino). */
 struct fd_pending *fd_pend_lookup(struct fd_ctx *c, uint64_t parent,
 				  const char *name);
-/* Create a pending file (not logged). pend_lock held. -ENOMEM. */
+/* New pending object, appended in creation order. -ENOMEM. */
 int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
 		uint32_t mode, uint32_t uid, uint32_t gid,
 		struct fd_pending **out);
-/* Count of pending files that will still need a log slot. pend_lock held. */
+/* Unlogged objects (each will need a log slot). */
 uint64_t fd_pend_unlogged(struct fd_ctx *c);
-/* Drop @n kernel references; frees the entry when nothing holds it. */
+/* Mark @p and its pending ancestors as just changed. */
+void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p);
+/* The ino to use for @ino: a logged pending object maps to its namespace
+ * ino. pend_lock NOT held. */
+uint64_t fd_canon(struct fd_ctx *c, uint64_t ino);
+/* Drop @n kernel references; frees what nothing refers to. pend_lock and
+ * ns_lock NOT held. */
 void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
-/* Last handle closed (or shutdown): log the file or discard it. */
-void fd_pend_finish(struct fd_ctx *c, struct fd_pending *p);
-/* Shutdown: log every pending file that holds data. */
-void fd_pend_finish_all(struct fd_ctx *c);
-/* Relative path of logged directory @dir (+ "/" + @name when not NULL).
- * ns_lock held. -ENAMETOOLONG, -ENOENT. */
+/* Log every settled object (all unlogged ones with @force: shutdown).
+ * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
+uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
+void fd_pend_free_all(struct fd_ctx *c);
+/* Relative path of directory @dir (logged or pending) plus "/" @name
+ * (when not NULL). ns_lock held, pend_lock NOT held. -ENAMETOOLONG,
+ * -ENOENT. */
 int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
 	       size_t len);
 
@@ -227,6 +251,7 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
+	struct fd_handle *prev, *next; /* all live handles (shutdown frees) */
 };
 
 enum { FD_H_FILE = 0, FD_H_PENDING, FD_H_TEXT };
@@ -243,8 +268,14 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		   const char *buf, size_t size, off_t off);
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
+/* A zeroed handle on the live list, or NULL. */
+struct fd_handle *fd_handle_new(struct fd_ctx *c);
+/* Free a handle that was never handed to the kernel. */
+void fd_handle_free(struct fd_ctx *c, struct fd_handle *h);
 /* Release a handle (RELEASE, or an OPEN whose reply failed). */
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h);
+/* Shutdown: free handles the kernel never released. */
+void fd_handle_free_all(struct fd_ctx *c);
 
 /* ---- FUSE ops ----------------------------------------------------------- */
 
@@ -263,6 +294,8 @@ void fd_refuse(fuse_req_t req, int err, const char *op, uint64_t ino,
 
 int fd_follow_start(struct fd_ctx *c);
 void fd_follow_stop(struct fd_ctx *c);
+/* Drop notifications nobody will send (after the session ended). */
+void fd_notify_discard(struct fd_ctx *c);
 /* Queue a kernel dentry invalidation (sent by the follower thread). */
 void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
 /* Refresh now if the log grew (lookup miss on a client); rate-limited.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Log follower: a thread that polls the log header every poll interval,
+ * logs settled pending objects on the master (inode.c),
  * replays new entries under the namespace write lock, and tells the kernel
  * about them (negative dentries and directory attributes are invalidated),
  * so files made on the master appear on clients without a remount. It also
@@ -123,12 +124,16 @@ bool fd_refresh_on_miss(struct fd_ctx *c)
 static void *follow_main(void *arg)
 {
 	struct fd_ctx *c = arg;
-	unsigned ms = c->opts->poll_ms;
+	uint64_t unlogged = 0;
 
 	for (;;) {
+		unsigned ms = c->opts->poll_ms;
 		struct timespec until;
 		bool stop;
 
+		/* Pending objects: look again soon to log them once settled. */
+		if (unlogged && ms > c->settle_ms / 2 + 10)
+			ms = c->settle_ms / 2 + 10;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += ms / 1000;
 		until.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -146,6 +151,8 @@ static void *follow_main(void *arg)
 		if (stop)
 			break;
 		refresh_pass(c);
+		if (c->role == FAMFS_ROLE_MASTER)
+			unlogged = fd_pend_commit(c, false);
 		send_queued(c);
 	}
 	return NULL;
@@ -171,8 +178,6 @@ int fd_follow_start(struct fd_ctx *c)
 
 void fd_follow_stop(struct fd_ctx *c)
 {
-	struct fd_notify *n;
-
 	if (!c->follower_running)
 		return;
 	pthread_mutex_lock(&c->follow_lock);
@@ -181,8 +186,17 @@ void fd_follow_stop(struct fd_ctx *c)
 	pthread_mutex_unlock(&c->follow_lock);
 	pthread_join(c->follower, NULL);
 	c->follower_running = false;
+	fd_notify_discard(c);
+}
+
+void fd_notify_discard(struct fd_ctx *c)
+{
+	struct fd_notify *n;
+
+	pthread_mutex_lock(&c->follow_lock);
 	n = c->notify_head;
 	c->notify_head = NULL;
+	pthread_mutex_unlock(&c->follow_lock);
 	while (n) {
 		struct fd_notify *next = n->next;
 

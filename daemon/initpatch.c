@@ -48,6 +48,12 @@ static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 	struct fuse_in_header h;
 	const uint8_t *in;
 
+	if (n == 0) {
+		/* Peer closed (emulator socket): end the session the way an
+		 * unmount ends it on /dev/fuse. */
+		errno = ENODEV;
+		return -1;
+	}
 	if (n < (ssize_t)hl)
 		return n;
 	memcpy(&h, buf, hl);

@@ -20,6 +20,8 @@ static const char usage_text[] =
 	"  -r, --role auto|master|client\n"
 	"  -d, --data-path auto|passthrough|daemon\n"
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
+	"      --settle-ms N           log new files and directories N ms\n"
+	"                              after their last change (default 500)\n"
 	"  -o OPT[,OPT]                allow_other, default_permissions\n"
 	"      --attr-timeout SEC      attribute cache time (default 1)\n"
 	"      --entry-timeout SEC     name cache time (default 1)\n"
@@ -31,7 +33,14 @@ static const char usage_text[] =
 	"  -V, --version               print the version\n"
 	"  -h, --help                  this text\n";
 
-enum { OPT_ATTR = 256, OPT_ENTRY, OPT_FUSEDEV, OPT_FSTYPE, OPT_EMU };
+enum {
+	OPT_ATTR = 256,
+	OPT_ENTRY,
+	OPT_FUSEDEV,
+	OPT_FSTYPE,
+	OPT_EMU,
+	OPT_SETTLE
+};
 
 static const struct option longopts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -46,6 +55,7 @@ static const struct option longopts[] = {
 	{ "fuse-dev", required_argument, NULL, OPT_FUSEDEV },
 	{ "fstype", required_argument, NULL, OPT_FSTYPE },
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
+	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -55,6 +65,7 @@ void fd_opts_init(struct fd_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->poll_ms = 1000;
+	o->settle_ms = FD_SETTLE_MS_DEFAULT;
 	o->attr_timeout = 1.0;
 	o->entry_timeout = 1.0;
 	o->log_level = LOG_INFO;
@@ -241,6 +252,12 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			if (set_str(&o->fstype, optarg))
 				return 1;
 			set |= FD_SET_FSTYPE;
+			break;
+		case OPT_SETTLE:
+			if (fd_parse_uint(optarg, 3600000, &v))
+				goto bad;
+			o->settle_ms = (unsigned)v;
+			set |= FD_SET_SETTLE;
 			break;
 		case OPT_EMU:
 			if (fd_parse_uint(optarg, 1 << 20, &v))

@@ -37,7 +37,7 @@ void fd_stat_pending(struct fd_ctx *c, const struct fd_pending *p,
 	memset(st, 0, sizeof(*st));
 	st->st_ino = p->ino;
 	st->st_mode = p->mode;
-	st->st_nlink = p->state == FD_PEND_GONE ? 0 : 1;
+	st->st_nlink = p->state == FD_PEND_GONE ? 0 : p->is_dir ? 2 : 1;
 	st->st_uid = p->uid;
 	st->st_gid = p->gid;
 	st->st_size = (off_t)p->size;
@@ -71,12 +71,15 @@ int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st)
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
-		if (p) {
+		if (p && p->state == FD_PEND_LOGGED) {
+			ino = p->logged_ino; /* the namespace has it now */
+		} else if (p) {
 			fd_stat_pending(c, p, st);
 			rc = 0;
 		}
 		pthread_mutex_unlock(&c->pend_lock);
-		return rc;
+		if (!p || p->state != FD_PEND_LOGGED)
+			return rc;
 	}
 	n = famfs_ns_get(c->ns, ino);
 	if (!n)
@@ -99,25 +102,37 @@ void fd_entry_fill(struct fd_ctx *c, struct fuse_entry_param *e,
 int fd_lookup_locked(struct fd_ctx *c, uint64_t parent, const char *name,
 		     struct stat *st)
 {
-	const struct famfs_node *dir = famfs_ns_get(c->ns, parent);
-	const struct famfs_node *n;
+	const struct famfs_node *dir, *n;
 	struct fd_pending *p;
+	int rc = -ENOENT;
 
-	if (!dir) {
-		if (fd_is_pending_ino(parent) || parent == FD_INO_STATS)
+	parent = fd_canon(c, parent);
+	if (fd_is_pending_ino(parent)) {
+		/* A directory that is not logged yet: only pending children. */
+		pthread_mutex_lock(&c->pend_lock);
+		p = fd_pend_get(c, parent);
+		if (!p || p->state != FD_PEND_OPEN)
+			rc = -ENOENT;
+		else if (!p->is_dir)
+			rc = -ENOTDIR;
+		pthread_mutex_unlock(&c->pend_lock);
+		if (rc != -ENOENT || !p)
+			return rc;
+	} else {
+		dir = famfs_ns_get(c->ns, parent);
+		if (!dir)
+			return parent == FD_INO_STATS ? -ENOTDIR : -ENOENT;
+		if (dir->kind != FAMFS_NODE_DIR)
 			return -ENOTDIR;
-		return -ENOENT;
-	}
-	if (dir->kind != FAMFS_NODE_DIR)
-		return -ENOTDIR;
-	if (parent == FAMFS_INO_META && !strcmp(name, ".stats")) {
-		stat_stats(c, st);
-		return 0;
-	}
-	n = famfs_ns_lookup(c->ns, parent, name);
-	if (n) {
-		fd_stat_node(c, n, st);
-		return 0;
+		if (parent == FAMFS_INO_META && !strcmp(name, ".stats")) {
+			stat_stats(c, st);
+			return 0;
+		}
+		n = famfs_ns_lookup(c->ns, parent, name);
+		if (n) {
+			fd_stat_node(c, n, st);
+			return 0;
+		}
 	}
 	pthread_mutex_lock(&c->pend_lock);
 	p = fd_pend_lookup(c, parent, name);
@@ -215,12 +230,13 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc, err = EPERM;
 
 	(void)fi;
+	ino = fd_canon(c, ino);
 	if (fd_is_pending_ino(ino) && (to_set & FUSE_SET_ATTR_SIZE)) {
 		struct fd_pending *p;
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
-		if (p && p->state != FD_PEND_OPEN)
+		if (p && (p->state != FD_PEND_OPEN || p->is_dir))
 			p = NULL;
 		pthread_mutex_unlock(&c->pend_lock);
 		if (p) {
@@ -235,6 +251,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			}
 			pthread_mutex_lock(&c->pend_lock);
 			p->size = (uint64_t)attr->st_size;
+			fd_pend_touch(c, p);
 			pthread_mutex_unlock(&c->pend_lock);
 		}
 	}
@@ -247,12 +264,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		rc = p ? 0 : -ENOENT;
 		if (p && p->state == FD_PEND_OPEN) {
 			if (to_set & FUSE_SET_ATTR_MODE)
-				p->mode = S_IFREG | (attr->st_mode & 07777);
+				p->mode = (p->mode & S_IFMT) |
+					  (attr->st_mode & 07777);
 			if (to_set & FUSE_SET_ATTR_UID)
 				p->uid = attr->st_uid;
 			if (to_set & FUSE_SET_ATTR_GID)
 				p->gid = attr->st_gid;
 			to_set = 0;
+			fd_pend_touch(c, p);
 		}
 		if (p)
 			fd_stat_pending(c, p, &st);

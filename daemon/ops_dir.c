@@ -42,27 +42,45 @@ static int snap_add(struct dsnap *s, uint64_t ino, uint32_t mode,
 
 static int snap_build(struct fd_ctx *c, uint64_t ino, struct dsnap *s)
 {
-	const struct famfs_node *d = famfs_ns_get(c->ns, ino);
+	const struct famfs_node *d;
+	uint64_t dotdot;
 	int rc;
 
-	if (!d)
-		return fd_is_pending_ino(ino) || ino == FD_INO_STATS ?
-			       -ENOTDIR :
-			       -ENOENT;
-	if (d->kind != FAMFS_NODE_DIR)
-		return -ENOTDIR;
-	rc = snap_add(s, d->ino, S_IFDIR, ".");
-	if (!rc)
-		rc = snap_add(s, d->parent, S_IFDIR, "..");
-	for (uint32_t i = 0; !rc && i < d->nchildren; i++) {
-		const struct famfs_node *n =
-			famfs_ns_get(c->ns, d->children[i]);
+	ino = fd_canon(c, ino);
+	if (fd_is_pending_ino(ino)) {
+		struct fd_pending *p;
 
-		if (n)
-			rc = snap_add(s, n->ino, n->mode, n->name);
+		pthread_mutex_lock(&c->pend_lock);
+		p = fd_pend_get(c, ino);
+		rc = !p || p->state != FD_PEND_OPEN ? -ENOENT :
+		     !p->is_dir			    ? -ENOTDIR :
+						      0;
+		dotdot = p ? p->parent : 0;
+		pthread_mutex_unlock(&c->pend_lock);
+		if (rc)
+			return rc;
+		rc = snap_add(s, ino, S_IFDIR, ".");
+		if (!rc)
+			rc = snap_add(s, dotdot, S_IFDIR, "..");
+	} else {
+		d = famfs_ns_get(c->ns, ino);
+		if (!d)
+			return ino == FD_INO_STATS ? -ENOTDIR : -ENOENT;
+		if (d->kind != FAMFS_NODE_DIR)
+			return -ENOTDIR;
+		rc = snap_add(s, d->ino, S_IFDIR, ".");
+		if (!rc)
+			rc = snap_add(s, d->parent, S_IFDIR, "..");
+		for (uint32_t i = 0; !rc && i < d->nchildren; i++) {
+			const struct famfs_node *n =
+				famfs_ns_get(c->ns, d->children[i]);
+
+			if (n)
+				rc = snap_add(s, n->ino, n->mode, n->name);
+		}
+		if (!rc && ino == FAMFS_INO_META)
+			rc = snap_add(s, FD_INO_STATS, S_IFREG, ".stats");
 	}
-	if (!rc && ino == FAMFS_INO_META)
-		rc = snap_add(s, FD_INO_STATS, S_IFREG, ".stats");
 	pthread_mutex_lock(&c->pend_lock);
 	for (struct fd_pending *p = c->pending; !rc && p; p = p->next)
 		if (p->state == FD_PEND_OPEN && p->parent == ino)

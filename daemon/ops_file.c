@@ -12,23 +12,55 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
+struct fd_handle *fd_handle_new(struct fd_ctx *c)
+{
+	struct fd_handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	pthread_mutex_lock(&c->pend_lock);
+	h->next = c->handles;
+	if (c->handles)
+		c->handles->prev = h;
+	c->handles = h;
+	pthread_mutex_unlock(&c->pend_lock);
+	return h;
+}
+
+void fd_handle_free(struct fd_ctx *c, struct fd_handle *h)
+{
+	pthread_mutex_lock(&c->pend_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		c->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&c->pend_lock);
+	free(h->text);
+	free(h);
+}
+
+void fd_handle_free_all(struct fd_ctx *c)
+{
+	while (c->handles)
+		fd_handle_free(c, c->handles);
+}
+
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 {
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
-		bool last;
 
+		/* Logged once it settles (commit pass, follower thread). */
 		pthread_mutex_lock(&c->pend_lock);
 		p->nopen--;
-		last = !p->nopen && p->state == FD_PEND_OPEN;
+		fd_pend_touch(c, p);
 		pthread_mutex_unlock(&c->pend_lock);
-		if (last)
-			fd_pend_finish(c, p);
 		/* Logged or dropped earlier: free it once unreferenced. */
 		fd_pend_forget(c, h->ino, 0);
 	}
-	free(h->text);
-	free(h);
+	fd_handle_free(c, h);
 }
 
 static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
@@ -40,6 +72,8 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 	p = fd_pend_get(c, h->ino);
 	if (!p || p->state == FD_PEND_GONE) {
 		rc = -ENOENT;
+	} else if (p->is_dir) {
+		rc = -EISDIR;
 	} else if ((flags & O_TRUNC) && p->size && p->state != FD_PEND_OPEN) {
 		rc = -EPERM;
 	} else {
@@ -47,6 +81,7 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 			p->size = 0;
 		p->nopen++;
 		p->ever_opened = true;
+		fd_pend_touch(c, p);
 		h->kind = FD_H_PENDING;
 		h->pend = p;
 	}
@@ -57,7 +92,7 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
-	struct fd_handle *h = calloc(1, sizeof(*h));
+	struct fd_handle *h = fd_handle_new(c);
 	const struct famfs_node *n;
 	const char *why = NULL;
 	int rc = 0;
@@ -104,8 +139,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		pthread_rwlock_unlock(&c->ns_lock);
 	}
 	if (rc) {
-		free(h->text);
-		free(h);
+		fd_handle_free(c, h);
 		if (why)
 			fd_refuse(req, -rc, "open", ino, NULL, why);
 		else

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Metadata changes. Only the master writes the log: mkdir is logged at
- * once; a created file stays pending (space reserved as it grows) and is
- * logged at its last close (inode.c). Everything famfs cannot express is
+ * Metadata changes. Only the master writes the log. New directories and
+ * files stay pending (files reserve space as they grow) and are logged
+ * once they settle (inode.c). Everything famfs cannot express is
  * refused with one log line; see fd_refuse() callers for the errno table.
  */
 #include <errno.h>
@@ -13,26 +13,45 @@
 
 #include "famfsd.h"
 
-/* Common checks for a new name under @parent. ns_lock held. */
+/*
+ * Checks for a new name under @parent (canonical; logged or pending):
+ * the parent is a directory outside .meta, the name is free, the path
+ * fits, and the log has a slot for it after every pending object.
+ * ns_lock held.
+ */
 static int new_name_check(struct fd_ctx *c, uint64_t parent, const char *name,
 			  char *path, size_t len, const char **why)
 {
-	const struct famfs_node *d = famfs_ns_get(c->ns, parent);
 	uint64_t lfree;
 	bool busy;
 	int rc;
 
 	*why = NULL;
-	if (!d)
-		return fd_is_pending_ino(parent) ? -ENOTDIR : -ENOENT;
-	if (d->kind != FAMFS_NODE_DIR)
-		return -ENOTDIR;
-	if (parent == FAMFS_INO_META) {
-		*why = ".meta is reserved";
-		return -EPERM;
+	if (fd_is_pending_ino(parent)) {
+		struct fd_pending *p;
+
+		pthread_mutex_lock(&c->pend_lock);
+		p = fd_pend_get(c, parent);
+		rc = !p || p->state != FD_PEND_OPEN ? -ENOENT :
+		     !p->is_dir			    ? -ENOTDIR :
+						      0;
+		pthread_mutex_unlock(&c->pend_lock);
+		if (rc)
+			return rc;
+	} else {
+		const struct famfs_node *d = famfs_ns_get(c->ns, parent);
+
+		if (!d)
+			return -ENOENT;
+		if (d->kind != FAMFS_NODE_DIR)
+			return -ENOTDIR;
+		if (parent == FAMFS_INO_META) {
+			*why = ".meta is reserved";
+			return -EPERM;
+		}
+		if (famfs_ns_lookup(c->ns, parent, name))
+			return -EEXIST;
 	}
-	if (famfs_ns_lookup(c->ns, parent, name))
-		return -EEXIST;
 	rc = fd_path_of(c, parent, name, path, len);
 	if (rc) {
 		if (rc == -ENAMETOOLONG)
@@ -47,7 +66,7 @@ static int new_name_check(struct fd_ctx *c, uint64_t parent, const char *name,
 	lfree = famfs_fs_log_free(c->fs);
 	pthread_mutex_lock(&c->pend_lock);
 	busy = fd_pend_lookup(c, parent, name) != NULL;
-	/* Every pending file will need a log slot when it is closed. */
+	/* Every pending object will need a log slot. */
 	lfree = lfree > fd_pend_unlogged(c) ? lfree - fd_pend_unlogged(c) : 0;
 	pthread_mutex_unlock(&c->pend_lock);
 	if (busy)
@@ -69,48 +88,7 @@ static bool master_only(fuse_req_t req, struct fd_ctx *c, const char *op,
 	return false;
 }
 
-static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode)
-{
-	struct fd_ctx *c = fd_req_ctx(req);
-	const struct fuse_ctx *who = fuse_req_ctx(req);
-	char path[FAMFS_MAX_PATHLEN + 2];
-	struct fuse_entry_param e;
-	const char *why;
-	struct stat st;
-	uint64_t ino = 0;
-	int rc;
-
-	if (!master_only(req, c, "mkdir", parent, name))
-		return;
-	pthread_rwlock_wrlock(&c->ns_lock);
-	rc = new_name_check(c, parent, name, path, sizeof(path), &why);
-	if (!rc) {
-		rc = famfs_fs_lock(c->fs, false);
-		if (!rc) {
-			rc = famfs_fs_mkdir(c->fs, path, mode & 07777, who->uid,
-					    who->gid, &ino);
-			famfs_fs_unlock(c->fs);
-		}
-		if (rc == -ENOSPC)
-			why = "the metadata log is full";
-	}
-	if (!rc)
-		rc = fd_stat_ino(c, ino, &st);
-	pthread_rwlock_unlock(&c->ns_lock);
-	if (rc) {
-		if (why)
-			fd_refuse(req, -rc, "mkdir", parent, name, why);
-		else
-			fuse_reply_err(req, -rc);
-		return;
-	}
-	fd_log(LOG_DEBUG, "mkdir %s: ino %llu", path, (unsigned long long)ino);
-	fd_entry_fill(c, &e, &st);
-	fuse_reply_entry(req, &e);
-}
-
-/* A new pending file; @open: also count an open handle (CREATE). */
+/* A new pending object; @open: also count an open handle (CREATE). */
 static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
 		       const char *name, mode_t mode, bool open,
 		       struct stat *st)
@@ -121,6 +99,7 @@ static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
 	const char *why;
 	int rc;
 
+	parent = fd_canon(c, parent);
 	pthread_rwlock_rdlock(&c->ns_lock);
 	rc = new_name_check(c, parent, name, path, sizeof(path), &why);
 	if (!rc) {
@@ -135,6 +114,8 @@ static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
 				p->nlookup = 1;
 				p->nopen = open;
 				p->ever_opened = open;
+				if (p->is_dir)
+					p->mode = S_IFDIR | (mode & 07777);
 				fd_stat_pending(c, p, st);
 			}
 		}
@@ -142,11 +123,37 @@ static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
 	}
 	pthread_rwlock_unlock(&c->ns_lock);
 	if (rc && why) {
-		fd_refuse(req, -rc, open ? "create" : "mknod", parent, name,
-			  why);
+		fd_refuse(req, -rc,
+			  S_ISDIR(mode) ? "mkdir" :
+			  open		? "create" :
+					  "mknod",
+			  parent, name, why);
 		return 1;
 	}
 	return rc;
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct fuse_entry_param e;
+	struct stat st;
+	int rc;
+
+	if (!master_only(req, c, "mkdir", parent, name))
+		return;
+	/* Logged once it settles (tools fix modes right after mkdir). */
+	rc = new_pending(req, c, parent, name, S_IFDIR | (mode & 07777), false,
+			 &st);
+	if (rc) {
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		return;
+	}
+	fd_entry_fill(c, &e, &st);
+	if (fuse_reply_entry(req, &e))
+		fd_pend_forget(c, st.st_ino, 1);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -160,14 +167,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	if (!master_only(req, c, "create", parent, name))
 		return;
-	h = calloc(1, sizeof(*h));
+	h = fd_handle_new(c);
 	if (!h) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	rc = new_pending(req, c, parent, name, mode, true, &st);
 	if (rc) {
-		free(h);
+		fd_handle_free(c, h);
 		if (rc < 0)
 			fuse_reply_err(req, -rc);
 		return;

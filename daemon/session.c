@@ -256,6 +256,8 @@ int fd_session_run(struct fd_ctx *c)
 	pthread_mutex_init(&c->follow_lock, NULL);
 	pthread_cond_init(&c->follow_cond, NULL);
 	c->next_pending_ino = FD_INO_PENDING_BASE;
+	c->pending_tail = &c->pending;
+	c->settle_ms = o->settle_ms;
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
@@ -302,7 +304,12 @@ int fd_session_run(struct fd_ctx *c)
 	}
 	rc = run_loop(c);
 	fd_follow_stop(c);
-	fd_pend_finish_all(c);
+	/* Shutting down: log everything pending that holds data. */
+	if (c->role == FAMFS_ROLE_MASTER)
+		fd_pend_commit(c, true);
+	fd_notify_discard(c);
+	fd_handle_free_all(c);
+	fd_pend_free_all(c);
 	if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
@@ -320,8 +327,7 @@ out_fs:
 	free(optstr);
 	famfs_fs_close(c->fs);
 out:
-	if (lockfd >= 0)
-		close(lockfd);
+	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;
 }
