@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Ordinary tools on the master: create/read/write, mmap, cp -r, tar x; stat,
-# ls -l and df; everything reads back the same after unmount + remount.
+# Ordinary tools on the master: create/read/write, mmap, cp -r, tar x,
+# cp -a, rsync; stat, ls -l and df; everything reads back the same after
+# unmount + remount.
 source "$(dirname "$0")/lib.sh"
 require_fuse
 setup
@@ -88,10 +89,11 @@ for f in one sub/b4095 sub/m2 sub/deeper/m2p1 big100m; do
 	[ "$(stat -c %s "$mnt/tree/$f")" = "$(stat -c %s "$src/$f")" ] ||
 		fail "cp -r: size of $f"
 done
-# famfs cannot log an empty file: closed empty, it is gone (famfsd(8)).
-[ ! -e "$mnt/tree/empty" ] || fail "an empty file survived its close"
+# famfs cannot log an empty file: closed empty, it goes away once it has
+# settled (famfsd(8)), and is not there after a remount either.
+wait_for 10 test ! -e "$mnt/tree/empty" || fail "an empty file stayed"
 
-# -- tar x ----------------------------------------------------------------
+# -- tar x, cp -a, rsync -a: modes and owners fixed after create ------------
 mkdir -p "$T/tsrc/t/a/b" "$T/tsrc/t/c"
 for i in $(seq 20); do
 	head -c $((i * 1000 + 7)) /dev/urandom >"$T/tsrc/t/a/f$i"
@@ -99,18 +101,25 @@ done
 head -c 5000000 /dev/urandom >"$T/tsrc/t/a/b/five"
 echo "text" >"$T/tsrc/t/c/readme"
 chmod 0600 "$T/tsrc/t/c/readme"
+chown 1234:5678 "$T/tsrc/t/a/f3"
+chmod 0750 "$T/tsrc/t/a/b"
+chmod 01777 "$T/tsrc/t/c"
 tar -C "$T/tsrc" -cf "$T/t.tar" t
-# As root, tar restores modes with a chmod after the fact by default; famfs
-# logs a directory at mkdir, so its mode is fixed then (famfsd(8), NOTES).
-tar -C "$mnt" -xf "$T/t.tar" --no-same-owner --no-same-permissions
-diff -r "$T/tsrc/t" "$mnt/t" || fail "tar x: trees differ"
-[ "$(stat -c %a "$mnt/t/c/readme")" = 600 ] ||
-	fail "tar x: mode of c/readme is $(stat -c %a "$mnt/t/c/readme")"
-
+meta() { (cd "$1" && find . -printf '%y %m %u %g %p\n' | sort); }
+meta "$T/tsrc/t" >"$T/meta.src"
+# Plain tar x as root: directories are made 0700, then chmod'ed at the end.
+tar -C "$mnt" -xf "$T/t.tar"
+mkdir "$mnt/cpa"
+cp -a "$T/tsrc/t" "$mnt/cpa/"
+# rsync renames a temporary file unless --inplace (famfs never renames).
+rsync -a --inplace "$T/tsrc/t/" "$mnt/rs/"
+for d in t cpa/t rs; do
+	diff -r "$T/tsrc/t" "$mnt/$d" || fail "$d: contents differ"
+	meta "$mnt/$d" | diff "$T/meta.src" - || fail "$d: modes/owners differ"
+done
 # cp -p of a file: mode, owner and times of a file still being written.
-chown 1234:5678 "$T/tsrc/t/c/readme"
-cp -p "$T/tsrc/t/c/readme" "$mnt/cpp"
-[ "$(stat -c '%a %u %g %s' "$mnt/cpp")" = "600 1234 5678 5" ] ||
+cp -p "$T/tsrc/t/a/f3" "$mnt/cpp"
+[ "$(stat -c '%a %u %g %s' "$mnt/cpp")" = "644 1234 5678 3007" ] ||
 	fail "cp -p: $(stat -c '%a %u %g %s' "$mnt/cpp")"
 
 read -r _ df_used1 < <(df_bytes "$mnt")
@@ -130,7 +139,12 @@ start_famfsd "$img" "$mnt" "$T/uuid"
 (cd "$mnt" && find . -path ./.meta -prune -o -printf '%y %m %s %p\n' |
 	sort) >"$T/tree.after"
 diff "$T/tree.before" "$T/tree.after" || fail "tree changed across remount"
-[ "$(wc -l <"$T/sums.before")" -ge 30 ] || fail "too few files summed"
+[ ! -e "$mnt/tree/empty" ] || fail "the empty file came back"
+[ "$(wc -l <"$T/sums.before")" -ge 70 ] || fail "too few files summed"
+# Modes and owners as logged (not just as the kernel cached them).
+for d in t cpa/t rs; do
+	meta "$mnt/$d" | diff "$T/meta.src" - || fail "$d: modes after remount"
+done
 read -r _ df_used2 < <(df_bytes "$mnt")
 [ "$df_used2" = "$df_used1" ] || fail "used $df_used1 became $df_used2"
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Create small files until something fails; after each close() returns,
-append "path sha256" to LIST (fsynced), so a checker knows which files a
-crash must not lose.
+"""Create small files until something fails; after each fsync() and close()
+return, append "path sha256" to LIST (fsynced), so a checker knows which
+files a crash must not lose.
 
     storm.py write DIR LIST SEED [COUNT]   create DIR/fNNNNN (DIR made here)
     storm.py check ROOT LIST               every listed file is intact
@@ -25,6 +25,7 @@ def write(top, lst, seed, count):
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         try:
             os.write(fd, data)
+            os.fsync(fd)
         finally:
             os.close(fd)
         out.write("%s %s\n" % (path, hashlib.sha256(data).hexdigest()))
