@@ -7,7 +7,8 @@
  * and patches libfuse's INIT reply: today it turns on
  * FUSE_DIRECT_IO_ALLOW_MMAP (so shared mmap works on FOPEN_DIRECT_IO files,
  * kernel >= 6.6). The dax passthrough negotiation extends this module.
- * Everything else passes through untouched.
+ * Everything else passes through untouched (traced at debug level: one
+ * line per request, one per error reply).
  */
 #include <errno.h>
 #include <linux/fuse.h>
@@ -26,6 +27,62 @@
 #define FD_INIT_IN_FLAGS2 16
 #define FD_INIT_OUT_FLAGS 12
 #define FD_INIT_OUT_FLAGS2 32
+
+/* Request names for the debug trace. */
+static const char *const op_names[] = {
+	[FUSE_LOOKUP] = "LOOKUP",
+	[FUSE_FORGET] = "FORGET",
+	[FUSE_GETATTR] = "GETATTR",
+	[FUSE_SETATTR] = "SETATTR",
+	[FUSE_READLINK] = "READLINK",
+	[FUSE_SYMLINK] = "SYMLINK",
+	[FUSE_MKNOD] = "MKNOD",
+	[FUSE_MKDIR] = "MKDIR",
+	[FUSE_UNLINK] = "UNLINK",
+	[FUSE_RMDIR] = "RMDIR",
+	[FUSE_RENAME] = "RENAME",
+	[FUSE_LINK] = "LINK",
+	[FUSE_OPEN] = "OPEN",
+	[FUSE_READ] = "READ",
+	[FUSE_WRITE] = "WRITE",
+	[FUSE_STATFS] = "STATFS",
+	[FUSE_RELEASE] = "RELEASE",
+	[FUSE_FSYNC] = "FSYNC",
+	[FUSE_SETXATTR] = "SETXATTR",
+	[FUSE_GETXATTR] = "GETXATTR",
+	[FUSE_LISTXATTR] = "LISTXATTR",
+	[FUSE_REMOVEXATTR] = "REMOVEXATTR",
+	[FUSE_FLUSH] = "FLUSH",
+	[FUSE_INIT] = "INIT",
+	[FUSE_OPENDIR] = "OPENDIR",
+	[FUSE_READDIR] = "READDIR",
+	[FUSE_RELEASEDIR] = "RELEASEDIR",
+	[FUSE_FSYNCDIR] = "FSYNCDIR",
+	[FUSE_GETLK] = "GETLK",
+	[FUSE_SETLK] = "SETLK",
+	[FUSE_SETLKW] = "SETLKW",
+	[FUSE_ACCESS] = "ACCESS",
+	[FUSE_CREATE] = "CREATE",
+	[FUSE_INTERRUPT] = "INTERRUPT",
+	[FUSE_BMAP] = "BMAP",
+	[FUSE_DESTROY] = "DESTROY",
+	[FUSE_IOCTL] = "IOCTL",
+	[FUSE_POLL] = "POLL",
+	[FUSE_NOTIFY_REPLY] = "NOTIFY_REPLY",
+	[FUSE_BATCH_FORGET] = "BATCH_FORGET",
+	[FUSE_FALLOCATE] = "FALLOCATE",
+	[FUSE_READDIRPLUS] = "READDIRPLUS",
+	[FUSE_RENAME2] = "RENAME2",
+	[FUSE_LSEEK] = "LSEEK",
+	[FUSE_COPY_FILE_RANGE] = "COPY_FILE_RANGE",
+};
+
+static const char *op_name(uint32_t op)
+{
+	if (op < sizeof(op_names) / sizeof(op_names[0]) && op_names[op])
+		return op_names[op];
+	return "?";
+}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -57,6 +114,12 @@ static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 	if (n < (ssize_t)hl)
 		return n;
 	memcpy(&h, buf, hl);
+	if (fd_log_enabled(LOG_DEBUG))
+		fd_log(LOG_DEBUG,
+		       "op %s (%u) unique %llu ino %llu pid %u len %zd",
+		       op_name(h.opcode), h.opcode,
+		       (unsigned long long)h.unique,
+		       (unsigned long long)h.nodeid, h.pid, n);
 	if (h.opcode != FUSE_INIT || (size_t)n < hl + 16)
 		return n;
 	in = (const uint8_t *)buf + hl;
@@ -99,9 +162,14 @@ static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
 	uint8_t msg[512];
 	size_t len = 0;
 
-	if (!want || count < 1 || iov[0].iov_len < sizeof(oh))
+	if (count < 1 || iov[0].iov_len < sizeof(oh))
 		return writev(fd, iov, count);
 	memcpy(&oh, iov[0].iov_base, sizeof(oh));
+	if (oh.error && fd_log_enabled(LOG_DEBUG))
+		fd_log(LOG_DEBUG, "reply unique %llu error %d",
+		       (unsigned long long)oh.unique, oh.error);
+	if (!want)
+		return writev(fd, iov, count);
 	if (oh.unique != want)
 		return writev(fd, iov, count);
 	/* The INIT reply: flatten it (small), patch, send, forget. */

@@ -69,9 +69,21 @@ static int open_fs(struct fd_ctx *c)
 		  o->role == FD_ROLE_CLIENT ? FAMFS_ROLE_CLIENT :
 					      -1;
 	fo.report = report_bad_entry;
+	if (o->read_only)
+		fo.dev_flags |= FAMFS_DEV_RDONLY;
 	famfs_err_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = famfs_fs_open(o->device, &fo, &c->fs, &err);
+	if (rc == -EACCES || rc == -EROFS || rc == -EPERM) {
+		/* No write access: serve it read-only. */
+		fo.dev_flags |= FAMFS_DEV_RDONLY;
+		famfs_err_clear(&err);
+		rc = famfs_fs_open(o->device, &fo, &c->fs, &err);
+		if (!rc)
+			fd_log(LOG_WARNING,
+			       "%s: no write access; serving it read-only",
+			       o->device);
+	}
 	if (rc) {
 		if (err.field[0] || err.msg[0])
 			fprintf(stderr, "famfsd: %s: %s\n", o->device,
@@ -84,6 +96,7 @@ static int open_fs(struct fd_ctx *c)
 	c->ns = famfs_fs_ns(c->fs);
 	c->dev = famfs_fs_dev(c->fs);
 	c->role = famfs_fs_role(c->fs);
+	c->rdonly = famfs_dev_is_rdonly(c->dev);
 	c->replay_ms = ms_since(&t0);
 	return 0;
 }
@@ -105,7 +118,8 @@ static char *mount_optstr(struct fd_ctx *c)
 		*p++ = *q;
 	}
 	*p = '\0';
-	if (asprintf(&s, "fsname=%s,subtype=famfs%s%s", fsname,
+	if (asprintf(&s, "fsname=%s,subtype=famfs%s%s%s", fsname,
+		     o->read_only ? ",ro" : "",
 		     o->allow_other ? ",allow_other" : "",
 		     o->default_permissions ? ",default_permissions" : "") < 0)
 		s = NULL;
@@ -132,7 +146,9 @@ static int mount_raw(struct fd_ctx *c)
 		 (unsigned)getuid(), (unsigned)getgid(),
 		 o->allow_other ? ",allow_other" : "",
 		 o->default_permissions ? ",default_permissions" : "");
-	if (mount(o->device, c->mnt_abs, type, MS_NOSUID | MS_NODEV, data)) {
+	if (mount(o->device, c->mnt_abs, type,
+		  MS_NOSUID | MS_NODEV | (o->read_only ? MS_RDONLY : 0),
+		  data)) {
 		fprintf(stderr, "famfsd: mount %s on %s (type %s): %s\n",
 			o->device, c->mnt_abs, type, strerror(errno));
 		close(fd);
@@ -234,6 +250,10 @@ int fd_session_run(struct fd_ctx *c)
 	char *optstr = NULL;
 	int lockfd = -1, rc, ret = EXIT_RUNTIME;
 
+	pthread_rwlock_init(&c->ns_lock, NULL);
+	pthread_mutex_init(&c->pend_lock, NULL);
+	pthread_mutex_init(&c->follow_lock, NULL);
+	pthread_cond_init(&c->follow_cond, NULL);
 	if (o->data_path == FD_PATH_PASSTHROUGH) {
 		fprintf(stderr, "famfsd: --data-path passthrough: dax "
 				"passthrough is not available here\n");
@@ -251,13 +271,12 @@ int fd_session_run(struct fd_ctx *c)
 		if (lockfd < 0)
 			goto out;
 	}
-	pthread_rwlock_init(&c->ns_lock, NULL);
-	pthread_mutex_init(&c->pend_lock, NULL);
-	pthread_mutex_init(&c->follow_lock, NULL);
-	pthread_cond_init(&c->follow_cond, NULL);
 	c->next_pending_ino = FD_INO_PENDING_BASE;
-	c->pending_tail = &c->pending;
 	c->settle_ms = o->settle_ms;
+	if (fd_pend_init(c)) {
+		fprintf(stderr, "famfsd: out of memory\n");
+		goto out;
+	}
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
@@ -270,9 +289,6 @@ int fd_session_run(struct fd_ctx *c)
 		fprintf(stderr, "famfsd: out of memory\n");
 		goto out_fs;
 	}
-	if (o->log_level >= LOG_DEBUG && o->foreground &&
-	    fuse_opt_add_arg(&args, "-d"))
-		goto out_fs;
 	fd_ops_fill(&ops);
 	c->se = fuse_session_new(&args, &ops, sizeof(ops), c);
 	if (!c->se) {
@@ -303,13 +319,15 @@ int fd_session_run(struct fd_ctx *c)
 		goto out_detach;
 	}
 	rc = run_loop(c);
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
 	fd_follow_stop(c);
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
 		fd_pend_commit(c, true);
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
-	fd_pend_free_all(c);
 	if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
@@ -327,6 +345,7 @@ out_fs:
 	free(optstr);
 	famfs_fs_close(c->fs);
 out:
+	fd_pend_free_all(c);
 	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;

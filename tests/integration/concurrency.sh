@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Parallel writers and readers over many files (tests/integration/stress.c),
+# concurrency.sh [NFILES]: parallel writers and readers over many files
+# (tests/integration/stress.c, default 2000 files, 8 workers),
 # then every byte again after a remount.
 source "$(dirname "$0")/lib.sh"
 require_fuse
@@ -8,7 +9,7 @@ STRESS=$FAMFS_BUILD/tests/integration/stress
 [ -x "$STRESS" ] || skip "stress not built"
 setup
 
-NFILES=${ITEST_NFILES:-10000}
+NFILES=${1:-${ITEST_NFILES:-2000}}
 NWORKERS=${ITEST_NWORKERS:-8}
 img=$T/img
 mnt=$T/mnt
