@@ -111,6 +111,13 @@ int cli_make_file(const struct cli *c, struct famfs_fs *fs, const char *rel,
 		  const struct famfs_alloc_req *req, cli_fill_fn fill,
 		  void *arg, bool *fatal);
 
+/*
+ * Populate the page tables for [addr, addr + len) of an image file in one
+ * call (4 KiB faults one by one cost more than the copy itself). A no-op
+ * on dax (huge pages) and where the kernel lacks MADV_POPULATE_*.
+ */
+void cli_prefault(struct famfs_fs *fs, void *addr, uint64_t len, bool write);
+
 /* Zero file bytes [off, capacity) (slack or a whole unfilled file). */
 int cli_zero_from(struct famfs_fs *fs, const struct famfs_fmap *m,
 		  uint64_t off);

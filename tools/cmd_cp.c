@@ -97,8 +97,10 @@ static int copy_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 
 	for (uint64_t done = 0; done < len;) {
 		uint64_t want = len - done < CP_CHUNK ? len - done : CP_CHUNK;
-		ssize_t n =
-			pread(s->fd, addr + done, want, (off_t)(off + done));
+		ssize_t n;
+
+		cli_prefault(s->x->fs, addr + done, want, true);
+		n = pread(s->fd, addr + done, want, (off_t)(off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -41,6 +41,7 @@ static void usage(const struct cli *c, FILE *f)
 }
 
 struct fill_ctx {
+	struct famfs_fs *fs;
 	uint64_t seed;
 	struct cli_progress prog;
 };
@@ -53,6 +54,7 @@ static int fill_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = len - done < (64u << 20) ? len - done : 64u << 20;
 
+		cli_prefault(x->fs, addr + done, n, true);
 		famfs_pattern_fill(addr + done, n, x->seed, off + done);
 		done += n;
 		cli_progress_add(&x->prog, n);
@@ -66,6 +68,7 @@ static int fill_file(void *arg, struct famfs_fs *fs, const struct famfs_fmap *m,
 	struct fill_ctx *x = arg;
 	int rc;
 
+	x->fs = fs;
 	cli_progress_start(&x->prog, "writing pattern", size);
 	rc = cli_for_each_piece(fs, m, 0, size, fill_piece, x);
 	cli_progress_end(&x->prog);

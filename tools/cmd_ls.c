@@ -223,15 +223,18 @@ static void dump_collect(void *arg, const struct famfs_err *err)
 	d->msg[err->index] = strdup(buf);
 }
 
-/* A bounded, printable copy of an on-media path. */
-static void safe_path(const char *src, char *out)
+/*
+ * A bounded copy of an on-media path (which may lack its NUL); for text
+ * output control characters become '?' (JSON escapes them instead).
+ */
+static void safe_path(const char *src, char *out, bool text)
 {
 	size_t i;
 
 	for (i = 0; i < FAMFS_MAX_PATHLEN - 1 && src[i]; i++) {
 		unsigned char ch = (unsigned char)src[i];
 
-		out[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+		out[i] = text && (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
 	}
 	out[i] = '\0';
 }
@@ -312,13 +315,13 @@ static void dump_entry(const struct famfs_omf_log_entry *e, uint64_t i,
 
 	path[0] = '\0';
 	if (e->type == FAMFS_OMF_LOG_FILE) {
-		safe_path(e->u.file.relpath, path);
+		safe_path(e->u.file.relpath, path, !j);
 		mode = e->u.file.mode;
 		uid = e->u.file.uid;
 		gid = e->u.file.gid;
 		size = e->u.file.size;
 	} else if (e->type == FAMFS_OMF_LOG_MKDIR) {
-		safe_path(e->u.mkdir.relpath, path);
+		safe_path(e->u.mkdir.relpath, path, !j);
 		mode = e->u.mkdir.mode;
 		uid = e->u.mkdir.uid;
 		gid = e->u.mkdir.gid;

@@ -41,6 +41,7 @@ static void verify_usage(const struct cli *c, FILE *f)
 }
 
 struct verify_ctx {
+	struct famfs_fs *fs;
 	uint64_t seed;
 	int64_t bad;
 	struct cli_progress prog;
@@ -53,6 +54,7 @@ static int verify_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = len - done < (64u << 20) ? len - done : 64u << 20;
 
+		cli_prefault(x->fs, addr + done, n, false);
 		x->bad = famfs_pattern_check(addr + done, n, x->seed,
 					     off + done);
 		if (x->bad >= 0)
@@ -105,6 +107,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	if (rc)
 		goto out;
 	x.bad = -1;
+	x.fs = fs;
 	cli_progress_start(&x.prog, "verifying", n->size);
 	rc = cli_for_each_piece(fs, n->fmap, 0, n->size, verify_piece, &x);
 	cli_progress_end(&x.prog);
@@ -136,10 +139,13 @@ static void cat_usage(const struct cli *c, FILE *f)
 
 static int cat_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 {
-	(void)arg;
 	(void)off;
 	while (len) {
-		ssize_t n = write(STDOUT_FILENO, addr, len);
+		uint64_t want = len < (8u << 20) ? len : 8u << 20;
+		ssize_t n;
+
+		cli_prefault(arg, addr, want, false);
+		n = write(STDOUT_FILENO, addr, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -178,8 +184,7 @@ int cmd_cat(struct cli *c, int argc, char **argv)
 		return rc;
 	rc = find_file(c, fs, argv[optind + 1], &n);
 	if (!rc) {
-		rc = cli_for_each_piece(fs, n->fmap, 0, n->size, cat_piece,
-					NULL);
+		rc = cli_for_each_piece(fs, n->fmap, 0, n->size, cat_piece, fs);
 		if (rc)
 			rc = cli_err(c, EXIT_RUNTIME, "%s: %s",
 				     argv[optind + 1], strerror(-rc));

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -36,6 +38,26 @@ int cli_for_each_piece(struct famfs_fs *fs, const struct famfs_fmap *m,
 		off += n;
 	}
 	return 0;
+}
+
+void cli_prefault(struct famfs_fs *fs, void *addr, uint64_t len, bool write)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(MADV_POPULATE_READ)
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)addr & ~(page - 1);
+	uintptr_t end = (uintptr_t)addr + len;
+
+	if (famfs_dev_is_dax(famfs_fs_dev(fs)) || !len)
+		return;
+	/* Best effort: on failure the accesses simply fault as usual. */
+	(void)madvise((void *)a, end - a,
+		      write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+#else
+	(void)fs;
+	(void)addr;
+	(void)len;
+	(void)write;
+#endif
 }
 
 struct zero_ctx {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* A one-line progress display, only on a terminal and for big jobs. */
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +20,12 @@ static uint64_t now_ns(void)
 void cli_progress_start(struct cli_progress *p, const char *what,
 			uint64_t total)
 {
-	p->on = total >= PROGRESS_MIN && isatty(STDERR_FILENO);
+	const char *env = getenv("FAMFS_PROGRESS_MIN"); /* testing */
+	uint64_t min = PROGRESS_MIN;
+
+	if (env && *env)
+		cli_parse_size(env, &min);
+	p->on = total && total >= min && isatty(STDERR_FILENO);
 	p->what = what;
 	p->total = total;
 	p->done = 0;

@@ -392,7 +392,13 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 			       "superblock says %s)",
 			       dev, mine, theirs);
 	}
-	rc = famfs_fs_lock(fs, false);
+	rc = famfs_fs_lock(fs, true);
+	if (rc == -EWOULDBLOCK) {
+		/* Another writer on this host: wait our turn, visibly. */
+		fprintf(stderr, "%s: waiting for the log lock on %s\n", c->prog,
+			dev);
+		rc = famfs_fs_lock(fs, false);
+	}
 	if (rc) {
 		famfs_fs_close(fs);
 		if (rc == -EBADMSG)

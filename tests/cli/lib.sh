@@ -5,7 +5,10 @@ set -euo pipefail
 
 : "${FAMFS_BIN:?FAMFS_BIN must point at the famfs executable}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/famfs-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# Background jobs a failed test left behind are its own: stop them.
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$T"' EXIT
+trap 'exit 143' TERM # a meson timeout still cleans up
+trap 'exit 130' INT
 export FAMFS_SYSTEM_UUID_FILE=$T/system_uuid
 unset FAMFS_MOUNTINFO
 

@@ -36,6 +36,13 @@ ok famfs creat -s 4097 "$img" f1
 [ "$(nentries "$img")" = "$n" ] || fail "re-creat logged"
 expect 2 "exists with size 4097" famfs creat -s 4098 "$img" f1
 
+# -r without -S picks a seed and prints it.
+ok famfs creat -r -s 8k "$img" auto
+seed=$(sed -n 's/^seed \([0-9]*\)$/\1/p' "$T/out")
+[ -n "$seed" ] || fail "no seed printed: $(cat "$T/out")"
+ok famfs verify -S "$seed" "$img" auto
+grep -q "auto: 8192 bytes match seed $seed" "$T/out" || fail "verify line"
+
 # Size suffixes are powers of 1024.
 ok famfs creat -s 4k "$img" k
 ok famfs creat -s 3M "$img" m

@@ -69,6 +69,17 @@ assert f["extents"] == [{"devindex": 0, "offset": 0xc00000,
                          "len": 0x400000}], f
 assert (e[0]["uid"], e[0]["gid"], e[0]["mode"]) == (1000, 1000, 0o755)
 PY
+# Names JSON must escape, and spaces, survive both views.
+weird='q"uote\back	tab sp'
+ok famfs mkdir "$img" "$weird"
+famfs ls --json "$img" >"$T/w.json"
+famfs logdump --json "$img" >"$T/wd.json"
+py - "$T/w.json" "$T/wd.json" "$weird" <<'PY'
+import json, sys
+assert sys.argv[3] in [e["name"] for e in json.load(open(sys.argv[1]))]
+assert json.load(open(sys.argv[2]))["entries"][-1]["path"] == sys.argv[3]
+PY
+famfs ls "$img" | grep -qF " $weird" || fail "text name"
 expect 2 "is a directory" famfs cat "$img" b
 expect 1 "expected DEV PATH" famfs cat "$img"
 echo "ls: ok"

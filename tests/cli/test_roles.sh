@@ -58,4 +58,20 @@ ok famfs ls "$img"
 unset FAMFS_MOUNTINFO
 ok famfs mkdir "$img" d3
 ok famfs fsck "$img"
+
+# Another writer holds the log lock: a writer says so and waits its turn.
+exec 9<"$img"
+flock -x 9 # this shell holds it: no extra process to clean up
+famfs mkdir "$img" after_lock >"$T/lock.out" 2>"$T/lock.err" 9<&- &
+writer=$!
+for _ in $(seq 600); do
+	grep -q "waiting for the log lock" "$T/lock.err" && break
+	sleep 0.1
+done
+grep -q "^famfs mkdir: waiting for the log lock on $img$" "$T/lock.err" ||
+	fail "no wait message: $(cat "$T/lock.err")"
+famfs ls "$img" after_lock 2>/dev/null && fail "created while locked"
+exec 9<&-
+wait "$writer" || fail "writer failed after the lock was released"
+ok famfs ls "$img" after_lock
 echo "roles: ok"
