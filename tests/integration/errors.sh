@@ -28,6 +28,9 @@ start_famfsd "$img" "$mnt" "$T/uuid"
 mkdir "$mnt/d" "$mnt/empty"
 head -c 10000 /dev/urandom >"$mnt/d/f"
 cp "$mnt/d/f" "$T/f.orig"
+# New objects stay changeable until they settle; a remount logs them all.
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+start_famfsd "$img" "$mnt" "$T/uuid"
 
 expect_errno $E_UNLINK unlink "$mnt/d/f"
 expect_errno $E_RENAME rename "$mnt/d/f" "$mnt/d/g"
