@@ -3,10 +3,11 @@
 # Smoke test: famfsd mounts an image for real, serves and writes files,
 # keeps them across a remount, refuses a second instance, and a second
 # "host" (other system UUID) follows the log as a client.
-# Usage: smoke.sh FAMFSD MKIMAGE
+# Usage: smoke.sh FAMFSD MKIMAGE [FAMFS_CLI]
 set -euo pipefail
 famfsd=$1
 mkimage=$2
+cli=${3:-}
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
 	echo "SKIP: needs root and /dev/fuse"
@@ -126,6 +127,19 @@ ino=$(stat -c %i "$m/dir/file")
 [ "$(stat -c %i "$c/dir/file")" = "$ino" ] || fail "ino differs across hosts"
 stop "${pids[2]}" "$c"
 
+# A client that practically never polls still finds a new name at once:
+# a lookup miss re-reads the log.
+start "$work/c.log" "$c" -u "$work/uuid-c" -p 3600000
+ls "$c/dir" >/dev/null
+n=$(sed -n 's/^log_entries //p' "$m/.meta/.stats")
+echo miss >"$m/dir/miss"
+for _ in $(seq 200); do # wait until the master logged it
+	[ "$(sed -n 's/^log_entries //p' "$m/.meta/.stats")" -gt "$n" ] && break
+	sleep 0.05
+done
+[ "$(cat "$c/dir/miss" 2>&1)" = miss ] || fail "lookup miss did not refresh"
+stop "${pids[3]}" "$c"
+
 # kill -9 with a file still being written: only that file is lost, and
 # its space is free again after the next mount.
 avail=$(df --output=avail "$m" | tail -1)
@@ -139,5 +153,10 @@ start "$work/a3.log" "$m" -u "$work/uuid-a"
 [ -e "$m/dir/lost" ] && fail "unlogged file survived a crash"
 [ "$(df --output=avail "$m" | tail -1)" = "$avail" ] || fail "space leaked"
 cmp "$work/src.bin" "$m/dir/file" || fail "data after crash"
-stop "${pids[3]}" "$m"
+stop "${pids[4]}" "$m"
+# The independent checker agrees: what famfsd logged is a clean famfs.
+if [ -n "$cli" ]; then
+	out=$("$cli" fsck "$work/img" 2>&1) || fail "famfs fsck: $out"
+	[[ $out == *"clean"* ]] || fail "famfs fsck: $out"
+fi
 echo "PASS"
