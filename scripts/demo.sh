@@ -3,7 +3,8 @@
 #
 # The main job, end to end: install the packages, build, then format a
 # famfs image (or the device given as $1), create directories and files,
-# copy real files in, list, check and verify, all with the famfs CLI.
+# copy real files in, list, check and verify, all with the famfs CLI; then
+# mount it with famfsd and do the same with ordinary tools.
 #
 #   scripts/demo.sh              # a sparse 8 GiB image in /tmp/famfs-demo/
 #   scripts/demo.sh /dev/dax0.0  # an existing device or image (must not
@@ -78,4 +79,36 @@ fi
 say "the first log entries"
 "$famfs" logdump "$dev" | head -n 12
 
-say "done: $dev holds a famfs file system (see famfs(8))"
+famfsd=$(pwd)/build/daemon/famfsd
+if [ -x "$famfsd" ] && [ -c /dev/fuse ] && [ "$(id -u)" = 0 ]; then
+	mnt=$demo/mnt
+	mkdir -p "$mnt"
+	offline=$("$famfs" cat "$dev" data/pattern.bin | sha256sum)
+	say "mount it with famfsd (here in the foreground, as under systemd)"
+	printf '$ %s\n' "$famfsd -f -u $FAMFS_SYSTEM_UUID_FILE $dev $mnt &"
+	"$famfsd" -f -u "$FAMFS_SYSTEM_UUID_FILE" "$dev" "$mnt" &
+	dpid=$!
+	trap 'fusermount3 -u "$mnt" 2>/dev/null || true' EXIT
+	for _ in $(seq 100); do
+		grep -q " $mnt fuse.famfs " /proc/mounts && break
+		sleep 0.1
+	done
+	say "ordinary tools through the mount: cp in, read back"
+	run mkdir "$mnt/fromfuse"
+	run cp -r "$src" "$mnt/fromfuse/"
+	run diff -r "$src" "$mnt/fromfuse/$(basename "$src")"
+	echo "identical"
+	say "the file the CLI wrote reads the same through the mount"
+	[ "$(sha256sum <"$mnt/data/pattern.bin")" = "$offline" ]
+	echo "identical"
+	run df -h "$mnt"
+	run ls -l "$mnt" "$mnt/data"
+	run cat "$mnt/.meta/.stats"
+	say "unmount (famfsd logs what is still pending and exits)"
+	run fusermount3 -u "$mnt"
+	wait "$dpid"
+	trap - EXIT
+	run "$famfs" fsck "$dev"
+fi
+
+say "done: $dev holds a famfs file system (see famfs(8), famfsd(8))"

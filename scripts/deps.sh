@@ -7,6 +7,7 @@ pkgs=(build-essential meson ninja-build pkg-config clang
       libfuse3-dev fuse3 libdaxctl-dev libinih-dev libsystemd-dev
       zlib1g-dev uuid-dev libcmocka-dev
       xz-utils attr rsync tar coreutils util-linux python3 jq
+      python3-yaml man-db
       clang-format systemd)
 
 missing=()
