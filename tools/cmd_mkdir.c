@@ -24,16 +24,6 @@ static void usage(const struct cli *c, FILE *f)
 		c->prog);
 }
 
-/* Message for a path the CLI refuses before touching the log. */
-int cli_bad_path(const struct cli *c, const char *arg, int rc)
-{
-	return cli_err(c, EXIT_USAGE, "%s: %s", arg,
-		       rc == -ENAMETOOLONG ?
-			       "name too long (famfs paths are at most 79 "
-			       "bytes)" :
-			       "'..' is not allowed");
-}
-
 struct mkdir_args {
 	uint32_t mode, uid, gid;
 	bool parents;
