@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include "famfs/famfs.h"
@@ -37,6 +38,52 @@ int cli_usage_err(const struct cli *c, const char *fmt, ...)
 
 /* After getopt returned '?': name the bad option; returns EXIT_USAGE. */
 int cli_bad_opt(const struct cli *c, char **argv);
+
+/* -m MODE, -u UID, -g GID of the commands that create entries. */
+struct cli_owner {
+	uint32_t mode, uid, gid;
+	bool have_mode; /* -m was given */
+};
+
+/* Default @mode, the effective uid and gid. */
+void cli_owner_init(struct cli_owner *o, uint32_t mode);
+
+/* A no-argument option that sets a bool. */
+struct cli_flag {
+	int opt;
+	bool *set;
+};
+
+/* How a subcommand reads its options and operands. */
+struct cli_optspec {
+	const char *shortopts; /* getopt string, with "h" */
+	const struct option *lopts; /* CLI_COMMON_LONGOPTS, NULL row last */
+	/* Operands: lo..hi (hi < 0: no limit), "WHAT" for the error. */
+	int lo, hi;
+	const char *what; /* NULL: the command counts them itself */
+	void (*usage)(const struct cli *c, FILE *f);
+	const struct cli_flag *flags; /* may be NULL; { 0 } row last */
+	/* The command's own options: 0, an exit code (printed), -1 unknown. */
+	int (*opt)(struct cli *c, void *arg, int opt, const char *val);
+	void *arg;
+	struct cli_owner *owner; /* non-NULL: -m/-u/-g are parsed into it */
+};
+
+/*
+ * getopt_long over a subcommand's arguments, then the operand count.
+ * --system-uuid-file, -h, ->flags and (with ->owner) -m/-u/-g are
+ * handled here; the rest goes to ->opt. Returns true with optind at the first operand,
+ * or false when the command must return *ret: 0 after --help, else the
+ * exit code of an error already printed.
+ */
+bool cli_parse_opts(struct cli *c, const struct cli_optspec *s, int argc,
+		    char **argv, int *ret);
+
+/*
+ * Check that lo <= operands <= hi (hi < 0: no limit); otherwise
+ * "expected WHAT; try 'PROG --help'". Returns 0 or EXIT_USAGE.
+ */
+int cli_nargs(const struct cli *c, int argc, int lo, int hi, const char *what);
 
 /* Parsers: 0 or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out); /* k/m/g/t: 1024^n */
@@ -174,14 +221,16 @@ int cmd_cp(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_cat(struct cli *c, int argc, char **argv);
 
-/* Option-parsing helper: handle the options every subcommand shares. */
-bool cli_common_opt(struct cli *c, int opt, const char *arg);
-
-#define CLI_COMMON_LONGOPTS                                                \
-	{ "help", no_argument, NULL, 'h' },                                \
-	{                                                                  \
-		"system-uuid-file", required_argument, NULL, OPT_UUID_FILE \
-	}
+/* getopt_long rows: every subcommand's, then -m/-u/-g (struct cli_owner). */
+/* clang-format off */
+#define CLI_COMMON_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "system-uuid-file", required_argument, NULL, OPT_UUID_FILE }
+#define CLI_OWNER_LONGOPTS \
+	{ "mode", required_argument, NULL, 'm' }, \
+	{ "uid", required_argument, NULL, 'u' }, \
+	{ "gid", required_argument, NULL, 'g' }
+/* clang-format on */
 
 #define CLI_EXIT_HELP                                                       \
 	"Exit status: 0 success, 1 usage error or failed check, 2 runtime " \

@@ -179,32 +179,26 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	bool json = false, verbose = false;
+	const struct cli_flag flags[] = { { 'j', &json },
+					  { 'v', &verbose },
+					  { 0, NULL } };
+	const struct cli_optspec spec = {
+		.shortopts = "jvh",
+		.lopts = lopts,
+		.lo = 1,
+		.hi = 1,
+		.what = "one device",
+		.usage = usage,
+		.flags = flags,
+	};
 	struct fsck_errs fe = { 0 };
 	struct fsck_view v;
 	struct famfs_fs *fs;
-	bool json = false, verbose = false;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "jvh", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_err(c, "expected one device; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, collect, &fe,
 			 &fs);
 	if (rc) {

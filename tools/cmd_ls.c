@@ -116,33 +116,27 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ls_ctx x = { 0 };
+	bool json = false;
+	const struct cli_flag flags[] = { { 'R', &x.recursive },
+					  { 'j', &json },
+					  { 0, NULL } };
+	const struct cli_optspec spec = {
+		.shortopts = "Rjh",
+		.lopts = lopts,
+		.lo = 1,
+		.hi = 2,
+		.what = "DEV [PATH]",
+		.usage = ls_usage,
+		.flags = flags,
+	};
 	struct famfs_fs *fs;
 	const struct famfs_node *n;
 	struct json j;
 	char path[4096];
-	bool json = false;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "Rjh", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'R':
-			x.recursive = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			ls_usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1 && optind != argc - 2)
-		return cli_usage_err(c, "expected DEV [PATH]; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	rc = cli_normpath(optind == argc - 2 ? argv[optind + 1] : "", path,
 			  sizeof(path));
 	if (rc)
@@ -390,32 +384,27 @@ int cmd_logdump(struct cli *c, int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	bool json = false;
+	const struct cli_flag flags[] = { { 'j', &json }, { 0, NULL } };
+	const struct cli_optspec spec = {
+		.shortopts = "jh",
+		.lopts = lopts,
+		.lo = 1,
+		.hi = 1,
+		.what = "one device",
+		.usage = dump_usage,
+		.flags = flags,
+	};
 	struct famfs_omf_log_header h;
 	struct dump_errs d = { 0 };
 	struct famfs_fs *fs;
 	struct json j;
 	const uint8_t *log;
-	bool json = false;
 	uint64_t n, log_len;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "jh", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			dump_usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_err(c, "expected one device; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, dump_collect,
 			 &d, &fs);
 	if (rc)

@@ -34,6 +34,44 @@ static void usage(const struct cli *c, FILE *f)
 		c->prog);
 }
 
+static int mkfs_opt(struct cli *c, void *arg, int opt, const char *val)
+{
+	struct famfs_mkfs_opts *o = arg;
+	uint32_t ver;
+
+	switch (opt) {
+	case 'f':
+		o->force = true;
+		return 0;
+	case 'k':
+		o->kill = true;
+		return 0;
+	case 'l':
+		if (cli_parse_size(val, &o->log_len))
+			return cli_usage_err(c, "bad log length '%s'", val);
+		if (o->log_len < FAMFS_LOG_LEN_MIN ||
+		    o->log_len & (o->log_len - 1))
+			return cli_usage_err(
+				c,
+				"log length %s: must be a power of "
+				"two >= 8 MiB",
+				val);
+		return 0;
+	case OPT_OMF_VERSION:
+		if (cli_parse_u32(val, &ver) ||
+		    (ver != FAMFS_VERSION_47 && ver != FAMFS_VERSION_48))
+			return cli_usage_err(
+				c, "--omf-version %s: must be 47 or 48", val);
+		o->version = ver;
+		return 0;
+	case OPT_ALLOW_SMALL:
+		o->allow_small = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int cmd_mkfs(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -46,57 +84,24 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct famfs_mkfs_opts o = { 0 };
+	const struct cli_optspec spec = {
+		.shortopts = "fkl:h",
+		.lopts = lopts,
+		.lo = 1,
+		.hi = 1,
+		.what = "one device",
+		.usage = usage,
+		.opt = mkfs_opt,
+		.arg = &o,
+	};
 	struct famfs_dev *dev = NULL;
 	struct famfs_err e;
 	char buf[300], mnt[PATH_MAX], fsu[40], sysu[40], hs[32];
 	const char *path;
-	uint32_t ver;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "fkl:h", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'f':
-			o.force = true;
-			break;
-		case 'k':
-			o.kill = true;
-			break;
-		case 'l':
-			if (cli_parse_size(optarg, &o.log_len))
-				return cli_usage_err(c, "bad log length '%s'",
-						     optarg);
-			if (o.log_len < FAMFS_LOG_LEN_MIN ||
-			    o.log_len & (o.log_len - 1))
-				return cli_usage_err(
-					c,
-					"log length %s: must be a power of "
-					"two >= 8 MiB",
-					optarg);
-			break;
-		case OPT_OMF_VERSION:
-			if (cli_parse_u32(optarg, &ver) ||
-			    (ver != FAMFS_VERSION_47 &&
-			     ver != FAMFS_VERSION_48))
-				return cli_usage_err(
-					c, "--omf-version %s: must be 47 or 48",
-					optarg);
-			o.version = ver;
-			break;
-		case OPT_ALLOW_SMALL:
-			o.allow_small = true;
-			break;
-		case 'h':
-			usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_err(c, "expected one device; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	path = argv[optind];
 	if (o.kill && !o.force)
 		return cli_usage_err(c, "--kill needs --force");

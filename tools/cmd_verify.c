@@ -1,30 +1,45 @@
 // SPDX-License-Identifier: Apache-2.0
 /* famfs verify (compare with the seeded pattern) and famfs cat. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-/* Resolve a file argument; prints errors, returns an exit code. */
-static int find_file(const struct cli *c, struct famfs_fs *fs, const char *arg,
+/*
+ * Open DEV read-only and resolve the file operand after it. Prints errors;
+ * returns an exit code (0: *fs open, *out set).
+ */
+static int open_file(const struct cli *c, char **argv, struct famfs_fs **fs,
 		     const struct famfs_node **out)
 {
+	const char *arg = argv[optind + 1];
 	const struct famfs_node *n;
 	char rel[4096];
 	int rc;
 
-	rc = cli_normpath(arg, rel, sizeof(rel));
+	rc = cli_open_ro(c, argv[optind], 0, NULL, NULL, fs);
 	if (rc)
-		return cli_bad_path(c, arg, rc);
-	n = famfs_ns_resolve(famfs_fs_ns(fs), rel);
-	if (!n)
-		return cli_err(c, EXIT_RUNTIME, "%s: %s", arg, strerror(errno));
-	if (n->kind == FAMFS_NODE_DIR)
-		return cli_err(c, EXIT_RUNTIME, "%s: is a directory", arg);
+		return rc;
+	rc = cli_normpath(arg, rel, sizeof(rel));
+	if (rc) {
+		rc = cli_bad_path(c, arg, rc);
+		goto fail;
+	}
+	n = famfs_ns_resolve(famfs_fs_ns(*fs), rel);
+	if (!n) {
+		rc = cli_err(c, EXIT_RUNTIME, "%s: %s", arg, strerror(errno));
+		goto fail;
+	}
+	if (n->kind == FAMFS_NODE_DIR) {
+		rc = cli_err(c, EXIT_RUNTIME, "%s: is a directory", arg);
+		goto fail;
+	}
 	*out = n;
 	return 0;
+fail:
+	famfs_fs_close(*fs);
+	return rc;
 }
 
 static void verify_usage(const struct cli *c, FILE *f)
@@ -44,6 +59,7 @@ struct verify_ctx {
 	struct famfs_fs *fs;
 	uint64_t seed;
 	int64_t bad;
+	bool seeded;
 	struct cli_progress prog;
 };
 
@@ -65,6 +81,18 @@ static int verify_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 	return 0;
 }
 
+static int verify_opt(struct cli *c, void *arg, int opt, const char *val)
+{
+	struct verify_ctx *x = arg;
+
+	if (opt != 'S')
+		return -1;
+	if (cli_parse_u64(val, &x->seed))
+		return cli_usage_err(c, "bad seed '%s'", val);
+	x->seeded = true;
+	return 0;
+}
+
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -73,39 +101,27 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_ctx x = { 0 };
+	/* Operands are counted after the -S check. */
+	const struct cli_optspec spec = {
+		.shortopts = "S:h",
+		.lopts = lopts,
+		.usage = verify_usage,
+		.opt = verify_opt,
+		.arg = &x,
+	};
 	const struct famfs_node *n;
 	struct famfs_fs *fs;
-	bool seeded = false;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "S:h", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'S':
-			if (cli_parse_u64(optarg, &x.seed))
-				return cli_usage_err(c, "bad seed '%s'",
-						     optarg);
-			seeded = true;
-			break;
-		case 'h':
-			verify_usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (!seeded)
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
+	if (!x.seeded)
 		return cli_usage_err(c, "-S SEED is required");
-	if (optind != argc - 2)
-		return cli_usage_err(c, "expected DEV PATH; try '%s --help'",
-				     c->prog);
-	rc = cli_open_ro(c, argv[optind], 0, NULL, NULL, &fs);
+	rc = cli_nargs(c, argc, 2, 2, "DEV PATH");
+	if (!rc)
+		rc = open_file(c, argv, &fs, &n);
 	if (rc)
 		return rc;
-	rc = find_file(c, fs, argv[optind + 1], &n);
-	if (rc)
-		goto out;
 	x.bad = -1;
 	x.fs = fs;
 	cli_progress_start(&x.prog, "verifying", n->size);
@@ -122,7 +138,6 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	else
 		printf("%s: %llu bytes match seed %llu\n", argv[optind + 1],
 		       (unsigned long long)n->size, (unsigned long long)x.seed);
-out:
 	famfs_fs_close(fs);
 	return rc;
 }
@@ -163,32 +178,27 @@ int cmd_cat(struct cli *c, int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_optspec spec = {
+		.shortopts = "h",
+		.lopts = lopts,
+		.lo = 2,
+		.hi = 2,
+		.what = "DEV PATH",
+		.usage = cat_usage,
+	};
 	const struct famfs_node *n;
 	struct famfs_fs *fs;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		if (opt == 'h') {
-			cat_usage(c, stdout);
-			return 0;
-		}
-		return cli_bad_opt(c, argv);
-	}
-	if (optind != argc - 2)
-		return cli_usage_err(c, "expected DEV PATH; try '%s --help'",
-				     c->prog);
-	rc = cli_open_ro(c, argv[optind], 0, NULL, NULL, &fs);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
+	rc = open_file(c, argv, &fs, &n);
 	if (rc)
 		return rc;
-	rc = find_file(c, fs, argv[optind + 1], &n);
-	if (!rc) {
-		rc = cli_for_each_piece(fs, n->fmap, 0, n->size, cat_piece, fs);
-		if (rc)
-			rc = cli_err(c, EXIT_RUNTIME, "%s: %s",
-				     argv[optind + 1], strerror(-rc));
-	}
+	rc = cli_for_each_piece(fs, n->fmap, 0, n->size, cat_piece, fs);
+	if (rc)
+		rc = cli_err(c, EXIT_RUNTIME, "%s: %s", argv[optind + 1],
+			     strerror(-rc));
 	famfs_fs_close(fs);
 	return rc;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* CLI messages and the options every subcommand shares. */
+/* CLI messages and the option loop every subcommand shares. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -54,11 +55,94 @@ int cli_bad_opt(const struct cli *c, char **argv)
 			     argv[optind - 1], c->prog);
 }
 
-bool cli_common_opt(struct cli *c, int opt, const char *arg)
+void cli_owner_init(struct cli_owner *o, uint32_t mode)
 {
-	if (opt == OPT_UUID_FILE) {
-		c->uuid_file = arg;
-		return true;
+	o->mode = mode;
+	o->uid = geteuid();
+	o->gid = getegid();
+	o->have_mode = false;
+}
+
+/* -m/-u/-g into @o: 0, EXIT_USAGE (printed), or -1 if not one of them. */
+static int owner_opt(const struct cli *c, struct cli_owner *o, int opt,
+		     const char *val)
+{
+	switch (opt) {
+	case 'm':
+		if (cli_parse_mode(val, &o->mode))
+			return cli_usage_err(c, "bad mode '%s'", val);
+		o->have_mode = true;
+		return 0;
+	case 'u':
+		if (cli_parse_u32(val, &o->uid))
+			return cli_usage_err(c, "bad uid '%s'", val);
+		return 0;
+	case 'g':
+		if (cli_parse_u32(val, &o->gid))
+			return cli_usage_err(c, "bad gid '%s'", val);
+		return 0;
+	default:
+		return -1;
 	}
-	return false;
+}
+
+/* Set the flag for @opt: 0, or -1 if @opt is not a flag. */
+static int flag_opt(const struct cli_flag *f, int opt)
+{
+	for (; f && f->opt; f++) {
+		if (f->opt == opt) {
+			*f->set = true;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Options only: 0, an exit code (printed), or -1 after --help. */
+static int parse(struct cli *c, const struct cli_optspec *s, int argc,
+		 char **argv)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, s->shortopts, s->lopts, NULL)) !=
+	       -1) {
+		if (opt == OPT_UUID_FILE) {
+			c->uuid_file = optarg;
+			continue;
+		}
+		if (opt == 'h') {
+			s->usage(c, stdout);
+			return -1;
+		}
+		rc = flag_opt(s->flags, opt);
+		if (rc < 0 && s->owner)
+			rc = owner_opt(c, s->owner, opt, optarg);
+		if (rc < 0 && s->opt && opt != '?')
+			rc = s->opt(c, s->arg, opt, optarg);
+		if (rc < 0)
+			return cli_bad_opt(c, argv);
+		if (rc)
+			return rc;
+	}
+	return 0; /* optind: the first operand */
+}
+
+bool cli_parse_opts(struct cli *c, const struct cli_optspec *s, int argc,
+		    char **argv, int *ret)
+{
+	int rc = parse(c, s, argc, argv);
+
+	if (!rc && s->what)
+		rc = cli_nargs(c, argc, s->lo, s->hi, s->what);
+	*ret = rc < 0 ? 0 : rc;
+	return !rc;
+}
+
+int cli_nargs(const struct cli *c, int argc, int lo, int hi, const char *what)
+{
+	int n = argc - optind;
+
+	if (n >= lo && (hi < 0 || n <= hi))
+		return 0;
+	return cli_usage_err(c, "expected %s; try '%s --help'", what, c->prog);
 }
