@@ -139,6 +139,16 @@ typedef int (*cli_piece_fn)(void *arg, uint8_t *addr, uint64_t file_off,
 int cli_for_each_piece(struct famfs_fs *fs, const struct famfs_fmap *m,
 		       uint64_t off, uint64_t len, cli_piece_fn fn, void *arg);
 /*
+ * Visit file bytes [0, len) in chunks of at most CLI_CHUNK inside each
+ * piece: prefault (for @write or reading), call @fn, then count the chunk
+ * in @prog. Stops at the first non-zero return; errors as above.
+ */
+#define CLI_CHUNK ((uint64_t)64 << 20)
+struct cli_progress;
+int cli_for_each_chunk(struct famfs_fs *fs, const struct famfs_fmap *m,
+		       uint64_t len, bool write, struct cli_progress *prog,
+		       cli_piece_fn fn, void *arg);
+/*
  * Check that a new file may be created at @rel: parent is a directory, the
  * name is free, a log slot is left. Prints the reason; returns an exit
  * code. With @existing, an existing file is returned there instead.

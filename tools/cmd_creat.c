@@ -40,24 +40,15 @@ static void usage(const struct cli *c, FILE *f)
 }
 
 struct fill_ctx {
-	struct famfs_fs *fs;
 	uint64_t seed;
 	struct cli_progress prog;
 };
 
-static int fill_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
+static int fill_chunk(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 {
 	struct fill_ctx *x = arg;
 
-	/* Chunks keep the progress line moving on huge extents. */
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = len - done < (64u << 20) ? len - done : 64u << 20;
-
-		cli_prefault(x->fs, addr + done, n, true);
-		famfs_pattern_fill(addr + done, n, x->seed, off + done);
-		done += n;
-		cli_progress_add(&x->prog, n);
-	}
+	famfs_pattern_fill(addr, len, x->seed, off);
 	return 0;
 }
 
@@ -67,9 +58,8 @@ static int fill_file(void *arg, struct famfs_fs *fs, const struct famfs_fmap *m,
 	struct fill_ctx *x = arg;
 	int rc;
 
-	x->fs = fs;
 	cli_progress_start(&x->prog, "writing pattern", size);
-	rc = cli_for_each_piece(fs, m, 0, size, fill_piece, x);
+	rc = cli_for_each_chunk(fs, m, size, true, &x->prog, fill_chunk, x);
 	cli_progress_end(&x->prog);
 	return rc;
 }

@@ -56,29 +56,18 @@ static void verify_usage(const struct cli *c, FILE *f)
 }
 
 struct verify_ctx {
-	struct famfs_fs *fs;
 	uint64_t seed;
 	int64_t bad;
 	bool seeded;
 	struct cli_progress prog;
 };
 
-static int verify_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
+static int verify_chunk(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 {
 	struct verify_ctx *x = arg;
 
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = len - done < (64u << 20) ? len - done : 64u << 20;
-
-		cli_prefault(x->fs, addr + done, n, false);
-		x->bad = famfs_pattern_check(addr + done, n, x->seed,
-					     off + done);
-		if (x->bad >= 0)
-			return 1;
-		done += n;
-		cli_progress_add(&x->prog, n);
-	}
-	return 0;
+	x->bad = famfs_pattern_check(addr, len, x->seed, off);
+	return x->bad >= 0;
 }
 
 static int verify_opt(struct cli *c, void *arg, int opt, const char *val)
@@ -123,9 +112,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	x.bad = -1;
-	x.fs = fs;
 	cli_progress_start(&x.prog, "verifying", n->size);
-	rc = cli_for_each_piece(fs, n->fmap, 0, n->size, verify_piece, &x);
+	rc = cli_for_each_chunk(fs, n->fmap, n->size, false, &x.prog,
+				verify_chunk, &x);
 	cli_progress_end(&x.prog);
 	if (rc < 0)
 		rc = cli_err(c, EXIT_RUNTIME, "%s: %s", argv[optind + 1],
