@@ -54,13 +54,21 @@ struct cli_flag {
 	bool *set;
 };
 
-/* How a subcommand reads its options and operands. */
-struct cli_optspec {
-	const char *shortopts; /* getopt string, with "h" */
-	const struct option *lopts; /* CLI_COMMON_LONGOPTS, NULL row last */
-	/* Operands: lo..hi (hi < 0: no limit), "WHAT" for the error. */
+/* Operands: lo..hi (hi < 0: no limit); "WHAT" for the error. */
+struct cli_operands {
 	int lo, hi;
 	const char *what; /* NULL: the command counts them itself */
+};
+
+/*
+ * How a subcommand reads its options and operands. The shared rows
+ * (-h, --system-uuid-file and, with ->owner, -m/-u/-g) are added by
+ * cli_parse_opts: list only the command's own.
+ */
+struct cli_optspec {
+	const char *shortopts; /* getopt string; may be NULL */
+	const struct option *lopts; /* NULL row last; may be NULL */
+	struct cli_operands args;
 	void (*usage)(const struct cli *c, FILE *f);
 	const struct cli_flag *flags; /* may be NULL; { 0 } row last */
 	/* The command's own options: 0, an exit code (printed), -1 unknown. */
@@ -72,9 +80,9 @@ struct cli_optspec {
 /*
  * getopt_long over a subcommand's arguments, then the operand count.
  * --system-uuid-file, -h, ->flags and (with ->owner) -m/-u/-g are
- * handled here; the rest goes to ->opt. Returns true with optind at the first operand,
- * or false when the command must return *ret: 0 after --help, else the
- * exit code of an error already printed.
+ * handled here; the rest goes to ->opt. Returns true with optind at the
+ * first operand, or false when the command must return *ret: 0 after
+ * --help, else the exit code of an error already printed.
  */
 bool cli_parse_opts(struct cli *c, const struct cli_optspec *s, int argc,
 		    char **argv, int *ret);
@@ -230,17 +238,6 @@ int cmd_creat(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_cat(struct cli *c, int argc, char **argv);
-
-/* getopt_long rows: every subcommand's, then -m/-u/-g (struct cli_owner). */
-/* clang-format off */
-#define CLI_COMMON_LONGOPTS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "system-uuid-file", required_argument, NULL, OPT_UUID_FILE }
-#define CLI_OWNER_LONGOPTS \
-	{ "mode", required_argument, NULL, 'm' }, \
-	{ "uid", required_argument, NULL, 'u' }, \
-	{ "gid", required_argument, NULL, 'g' }
-/* clang-format on */
 
 #define CLI_EXIT_HELP                                                       \
 	"Exit status: 0 success, 1 usage error or failed check, 2 runtime " \

@@ -287,8 +287,6 @@ int cmd_cp(struct cli *c, int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
-		CLI_OWNER_LONGOPTS,
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cp x = { .c = c };
@@ -296,11 +294,9 @@ int cmd_cp(struct cli *c, int argc, char **argv)
 					  { 'v', &x.verbose },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "rm:u:g:vh",
+		.shortopts = "rv",
 		.lopts = lopts,
-		.lo = 3,
-		.hi = -1,
-		.what = "DEV SRC... DST",
+		.args = { 3, -1, "DEV SRC... DST" },
 		.usage = usage,
 		.flags = flags,
 		.owner = &x.own,

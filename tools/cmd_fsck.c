@@ -176,7 +176,6 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, verbose = false;
@@ -184,11 +183,9 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 					  { 'v', &verbose },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "jvh",
+		.shortopts = "jv",
 		.lopts = lopts,
-		.lo = 1,
-		.hi = 1,
-		.what = "one device",
+		.args = { 1, 1, "one device" },
 		.usage = usage,
 		.flags = flags,
 	};

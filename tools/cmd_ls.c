@@ -112,7 +112,6 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ls_ctx x = { 0 };
@@ -121,11 +120,9 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 					  { 'j', &json },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "Rjh",
+		.shortopts = "Rj",
 		.lopts = lopts,
-		.lo = 1,
-		.hi = 2,
-		.what = "DEV [PATH]",
+		.args = { 1, 2, "DEV [PATH]" },
 		.usage = ls_usage,
 		.flags = flags,
 	};
@@ -381,17 +378,14 @@ int cmd_logdump(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
 	const struct cli_flag flags[] = { { 'j', &json }, { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "jh",
+		.shortopts = "j",
 		.lopts = lopts,
-		.lo = 1,
-		.hi = 1,
-		.what = "one device",
+		.args = { 1, 1, "one device" },
 		.usage = dump_usage,
 		.flags = flags,
 	};

@@ -92,18 +92,14 @@ int cmd_mkdir(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "parents", no_argument, NULL, 'p' },
-		CLI_OWNER_LONGOPTS,
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mkdir_args a = { .parents = false };
 	const struct cli_flag flags[] = { { 'p', &a.parents }, { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "pm:u:g:h",
+		.shortopts = "p",
 		.lopts = lopts,
-		.lo = 2,
-		.hi = -1,
-		.what = "DEV PATH...",
+		.args = { 2, -1, "DEV PATH..." },
 		.usage = usage,
 		.flags = flags,
 		.owner = &a.own,

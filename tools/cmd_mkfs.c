@@ -80,16 +80,13 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 		{ "loglen", required_argument, NULL, 'l' },
 		{ "omf-version", required_argument, NULL, OPT_OMF_VERSION },
 		{ "allow-small", no_argument, NULL, OPT_ALLOW_SMALL },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct famfs_mkfs_opts o = { 0 };
 	const struct cli_optspec spec = {
-		.shortopts = "fkl:h",
+		.shortopts = "fkl:",
 		.lopts = lopts,
-		.lo = 1,
-		.hi = 1,
-		.what = "one device",
+		.args = { 1, 1, "one device" },
 		.usage = usage,
 		.opt = mkfs_opt,
 		.arg = &o,

@@ -86,13 +86,12 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, 'S' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_ctx x = { 0 };
 	/* Operands are counted after the -S check. */
 	const struct cli_optspec spec = {
-		.shortopts = "S:h",
+		.shortopts = "S:",
 		.lopts = lopts,
 		.usage = verify_usage,
 		.opt = verify_opt,
@@ -163,16 +162,8 @@ static int cat_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 
 int cmd_cat(struct cli *c, int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct cli_optspec spec = {
-		.shortopts = "h",
-		.lopts = lopts,
-		.lo = 2,
-		.hi = 2,
-		.what = "DEV PATH",
+		.args = { 2, 2, "DEV PATH" },
 		.usage = cat_usage,
 	};
 	const struct famfs_node *n;

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -102,10 +103,29 @@ static int flag_opt(const struct cli_flag *f, int opt)
 static int parse(struct cli *c, const struct cli_optspec *s, int argc,
 		 char **argv)
 {
+	static const struct option common[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "system-uuid-file", required_argument, NULL, OPT_UUID_FILE },
+		/* With an owner only: */
+		{ "mode", required_argument, NULL, 'm' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+	};
+	size_t n = 0, ncommon = s->owner ? 5 : 2;
+	char shortopts[64];
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, s->shortopts, s->lopts, NULL)) !=
-	       -1) {
+	while (s->lopts && s->lopts[n].name)
+		n++;
+	struct option lopts[n + ncommon + 1];
+
+	if (n)
+		memcpy(lopts, s->lopts, n * sizeof(*lopts));
+	memcpy(lopts + n, common, ncommon * sizeof(*lopts));
+	memset(&lopts[n + ncommon], 0, sizeof(*lopts));
+	snprintf(shortopts, sizeof(shortopts), "%sh%s",
+		 s->shortopts ? s->shortopts : "", s->owner ? "m:u:g:" : "");
+	while ((opt = getopt_long(argc, argv, shortopts, lopts, NULL)) != -1) {
 		if (opt == OPT_UUID_FILE) {
 			c->uuid_file = optarg;
 			continue;
@@ -132,8 +152,8 @@ bool cli_parse_opts(struct cli *c, const struct cli_optspec *s, int argc,
 {
 	int rc = parse(c, s, argc, argv);
 
-	if (!rc && s->what)
-		rc = cli_nargs(c, argc, s->lo, s->hi, s->what);
+	if (!rc && s->args.what)
+		rc = cli_nargs(c, argc, s->args.lo, s->args.hi, s->args.what);
 	*ret = rc < 0 ? 0 : rc;
 	return !rc;
 }
