@@ -69,7 +69,7 @@ struct cli_optspec {
 	const char *shortopts; /* getopt string; may be NULL */
 	const struct option *lopts; /* NULL row last; may be NULL */
 	struct cli_operands args;
-	void (*usage)(const struct cli *c, FILE *f);
+	const char *usage; /* --help text; %s is the program name */
 	const struct cli_flag *flags; /* may be NULL; { 0 } row last */
 	/* The command's own options: 0, an exit code (printed), -1 unknown. */
 	int (*opt)(struct cli *c, void *arg, int opt, const char *val);

@@ -17,26 +17,22 @@
 
 #define CP_CHUNK ((uint64_t)1 << 20)
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [-r] [-m MODE] [-u UID] [-g GID] DEV SRC... DST\n"
-		"Copy host files into the file system on DEV (master only). "
-		"DST is a path in\nthe file system ('/' is its root). With "
-		"several SRCs, DST must be an existing\ndirectory. A file "
-		"that exists with the same size is overwritten in place.\n"
-		"Empty files, symlinks and special files are skipped with a "
-		"warning.\n\n"
-		"  -r, --recursive  copy directories (one MKDIR entry each; "
-		"source modes)\n"
-		"  -m, --mode MODE  octal mode for files (default: source "
-		"mode & 0777)\n"
-		"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
-		"  -v, --verbose    print each file copied\n"
-		"      --system-uuid-file PATH  this host's UUID\n"
-		"  -h, --help       this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s [-r] [-m MODE] [-u UID] [-g GID] DEV SRC... DST\n"
+	"Copy host files into the file system on DEV (master only). "
+	"DST is a path in\nthe file system ('/' is its root). With "
+	"several SRCs, DST must be an existing\ndirectory. A file "
+	"that exists with the same size is overwritten in place.\n"
+	"Empty files, symlinks and special files are skipped with a "
+	"warning.\n\n"
+	"  -r, --recursive  copy directories (one MKDIR entry each; "
+	"source modes)\n"
+	"  -m, --mode MODE  octal mode for files (default: source "
+	"mode & 0777)\n"
+	"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
+	"  -v, --verbose    print each file copied\n"
+	"      --system-uuid-file PATH  this host's UUID\n"
+	"  -h, --help       this help\n\n" CLI_EXIT_HELP;
 
 struct cp {
 	struct cli *c;

@@ -12,32 +12,28 @@
 
 #include "cli.h"
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s -s SIZE [-r] [-S SEED] [-m MODE] [-u UID] [-g GID]\n"
-		"       [-N NSTRIPS -B NBUCKETS [-C CHUNK]] DEV PATH\n"
-		"Create a file of SIZE bytes (master only). Without -r it "
-		"reads as zeros.\nIf PATH exists with the same size, -r "
-		"refills it; otherwise it is left alone.\n\n"
-		"  -s, --size SIZE      bytes, with k/m/g suffixes (1024^n); "
-		"> 0\n"
-		"  -r, --randomize      fill with the seeded pattern (see "
-		"famfs verify)\n"
-		"  -S, --seed SEED      pattern seed (implies -r; default: "
-		"printed)\n"
-		"  -m, --mode MODE      octal permissions (default 0644)\n"
-		"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
-		"  -N, --nstrips N      interleave over N strips (<= 16)\n"
-		"  -B, --nbuckets N     ...picked from N equal buckets (<= 64, "
-		">= 1 GiB each)\n"
-		"  -C, --chunk SIZE     interleave chunk (power of two, 2m "
-		"multiple; default 2m)\n"
-		"  -v, --verbose        print the file's map\n"
-		"      --system-uuid-file PATH  this host's UUID\n"
-		"  -h, --help           this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s -s SIZE [-r] [-S SEED] [-m MODE] [-u UID] [-g GID]\n"
+	"       [-N NSTRIPS -B NBUCKETS [-C CHUNK]] DEV PATH\n"
+	"Create a file of SIZE bytes (master only). Without -r it "
+	"reads as zeros.\nIf PATH exists with the same size, -r "
+	"refills it; otherwise it is left alone.\n\n"
+	"  -s, --size SIZE      bytes, with k/m/g suffixes (1024^n); "
+	"> 0\n"
+	"  -r, --randomize      fill with the seeded pattern (see "
+	"famfs verify)\n"
+	"  -S, --seed SEED      pattern seed (implies -r; default: "
+	"printed)\n"
+	"  -m, --mode MODE      octal permissions (default 0644)\n"
+	"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
+	"  -N, --nstrips N      interleave over N strips (<= 16)\n"
+	"  -B, --nbuckets N     ...picked from N equal buckets (<= 64, "
+	">= 1 GiB each)\n"
+	"  -C, --chunk SIZE     interleave chunk (power of two, 2m "
+	"multiple; default 2m)\n"
+	"  -v, --verbose        print the file's map\n"
+	"      --system-uuid-file PATH  this host's UUID\n"
+	"  -h, --help           this help\n\n" CLI_EXIT_HELP;
 
 struct fill_ctx {
 	uint64_t seed;

@@ -31,20 +31,16 @@ static void collect(void *arg, const struct famfs_err *err)
 	fe->n++;
 }
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [--json] [-v] DEV\n"
-		"Check a famfs device or image: superblock, log header, every "
-		"log entry,\ncollisions between files, free space.\n\n"
-		"  -j, --json     machine-readable output\n"
-		"  -v, --verbose  more superblock and log detail\n"
-		"      --system-uuid-file PATH  used for the role line only\n"
-		"  -h, --help     this help\n\n"
-		"Exit status: 0 clean, 1 errors found, 2 could not check (no "
-		"device,\nno valid superblock or log header).\n",
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s [--json] [-v] DEV\n"
+	"Check a famfs device or image: superblock, log header, every "
+	"log entry,\ncollisions between files, free space.\n\n"
+	"  -j, --json     machine-readable output\n"
+	"  -v, --verbose  more superblock and log detail\n"
+	"      --system-uuid-file PATH  used for the role line only\n"
+	"  -h, --help     this help\n\n"
+	"Exit status: 0 clean, 1 errors found, 2 could not check (no "
+	"device,\nno valid superblock or log header).\n";
 
 static double pct(uint64_t part, uint64_t whole)
 {

@@ -11,19 +11,15 @@
 
 /* ---- ls ----------------------------------------------------------------- */
 
-static void ls_usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [-R] [--json] DEV [PATH]\n"
-		"List PATH (default: the root) like 'ls -l': mode, uid, gid, "
-		"size, inode,\nname. Directories list their entries (sorted); "
-		"-R lists whole trees with\npaths relative to PATH. .meta "
-		"(superblock and log) is included.\n\n"
-		"  -R, --recursive  list subdirectories too\n"
-		"  -j, --json       a JSON array of objects\n"
-		"  -h, --help       this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char ls_usage[] =
+	"Usage: %s [-R] [--json] DEV [PATH]\n"
+	"List PATH (default: the root) like 'ls -l': mode, uid, gid, "
+	"size, inode,\nname. Directories list their entries (sorted); "
+	"-R lists whole trees with\npaths relative to PATH. .meta "
+	"(superblock and log) is included.\n\n"
+	"  -R, --recursive  list subdirectories too\n"
+	"  -j, --json       a JSON array of objects\n"
+	"  -h, --help       this help\n\n" CLI_EXIT_HELP;
 
 struct ls_ctx {
 	const struct famfs_ns *ns;
@@ -173,17 +169,13 @@ out:
 
 /* ---- logdump ------------------------------------------------------------ */
 
-static void dump_usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [--json] DEV\n"
-		"Print every log entry in log order: index, seqnum, type, "
-		"path, mode, uid,\ngid, size, extents or strips, CRC, and why "
-		"an entry is rejected if it is.\n\n"
-		"  -j, --json  machine-readable output\n"
-		"  -h, --help  this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char dump_usage[] =
+	"Usage: %s [--json] DEV\n"
+	"Print every log entry in log order: index, seqnum, type, "
+	"path, mode, uid,\ngid, size, extents or strips, CRC, and why "
+	"an entry is rejected if it is.\n\n"
+	"  -j, --json  machine-readable output\n"
+	"  -h, --help  this help\n\n" CLI_EXIT_HELP;
 
 struct dump_errs {
 	char **msg; /* per index; first reason only */

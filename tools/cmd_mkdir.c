@@ -5,22 +5,18 @@
 
 #include "cli.h"
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [-p] [-m MODE] [-u UID] [-g GID] DEV PATH...\n"
-		"Create directories in an unmounted famfs (master only). "
-		"PATH is relative to\nthe file system root; a leading '/' "
-		"means the same. Paths are at most 79 bytes.\n\n"
-		"  -p, --parents    create missing parents; existing "
-		"directories are fine\n"
-		"  -m, --mode MODE  octal permissions (default 0755)\n"
-		"  -u, --uid UID    owner (default: your uid)\n"
-		"  -g, --gid GID    group (default: your gid)\n"
-		"      --system-uuid-file PATH  this host's UUID\n"
-		"  -h, --help       this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s [-p] [-m MODE] [-u UID] [-g GID] DEV PATH...\n"
+	"Create directories in an unmounted famfs (master only). "
+	"PATH is relative to\nthe file system root; a leading '/' "
+	"means the same. Paths are at most 79 bytes.\n\n"
+	"  -p, --parents    create missing parents; existing "
+	"directories are fine\n"
+	"  -m, --mode MODE  octal permissions (default 0755)\n"
+	"  -u, --uid UID    owner (default: your uid)\n"
+	"  -g, --gid GID    group (default: your gid)\n"
+	"      --system-uuid-file PATH  this host's UUID\n"
+	"  -h, --help       this help\n\n" CLI_EXIT_HELP;
 
 struct mkdir_args {
 	struct cli_owner own;

@@ -8,31 +8,27 @@
 
 #include "cli.h"
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [OPTIONS] DEV\n"
-		"Format DEV (a devdax device or an existing image file; make "
-		"one with\n'truncate -s 8G FILE') as famfs. This host becomes "
-		"the master.\n\n"
-		"  -f, --force              overwrite an existing famfs "
-		"superblock\n"
-		"  -k, --kill               with --force: only invalidate the "
-		"superblock\n"
-		"  -l, --loglen LEN         log size, a power of two >= 8m "
-		"(default 8m)\n"
-		"      --omf-version 47|48  superblock version (default 48; 47 "
-		"for famfs\n"
-		"                           releases before 2026-06)\n"
-		"      --system-uuid-file PATH  this host's UUID (default "
-		"$FAMFS_SYSTEM_UUID_FILE,\n"
-		"                           else " FAMFS_SYSTEM_UUID_PATH
-		"; created if missing)\n"
-		"  -h, --help               this help\n\n"
-		"Sizes take k, m, g suffixes (powers of 1024). Devices must "
-		"have at least 4 GiB.\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s [OPTIONS] DEV\n"
+	"Format DEV (a devdax device or an existing image file; make "
+	"one with\n'truncate -s 8G FILE') as famfs. This host becomes "
+	"the master.\n\n"
+	"  -f, --force              overwrite an existing famfs "
+	"superblock\n"
+	"  -k, --kill               with --force: only invalidate the "
+	"superblock\n"
+	"  -l, --loglen LEN         log size, a power of two >= 8m "
+	"(default 8m)\n"
+	"      --omf-version 47|48  superblock version (default 48; 47 "
+	"for famfs\n"
+	"                           releases before 2026-06)\n"
+	"      --system-uuid-file PATH  this host's UUID (default "
+	"$FAMFS_SYSTEM_UUID_FILE,\n"
+	"                           else " FAMFS_SYSTEM_UUID_PATH
+	"; created if missing)\n"
+	"  -h, --help               this help\n\n"
+	"Sizes take k, m, g suffixes (powers of 1024). Devices must "
+	"have at least 4 GiB.\n" CLI_EXIT_HELP;
 
 static int mkfs_opt(struct cli *c, void *arg, int opt, const char *val)
 {

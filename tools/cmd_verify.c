@@ -42,18 +42,14 @@ fail:
 	return rc;
 }
 
-static void verify_usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s -S SEED DEV PATH\n"
-		"Check that PATH holds the pattern 'famfs creat -r -S SEED' "
-		"writes.\n\n"
-		"  -S, --seed SEED  the pattern seed\n"
-		"  -h, --help       this help\n\n"
-		"Exit status: 0 the file matches, 1 mismatch (the first bad "
-		"offset is\nprinted) or usage error, 2 runtime error.\n",
-		c->prog);
-}
+static const char verify_usage[] =
+	"Usage: %s -S SEED DEV PATH\n"
+	"Check that PATH holds the pattern 'famfs creat -r -S SEED' "
+	"writes.\n\n"
+	"  -S, --seed SEED  the pattern seed\n"
+	"  -h, --help       this help\n\n"
+	"Exit status: 0 the file matches, 1 mismatch (the first bad "
+	"offset is\nprinted) or usage error, 2 runtime error.\n";
 
 struct verify_ctx {
 	uint64_t seed;
@@ -130,15 +126,11 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-static void cat_usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s DEV PATH\n"
-		"Write the bytes of PATH (a file, or .meta/.superblock, "
-		".meta/.log) to stdout.\n\n"
-		"  -h, --help  this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char cat_usage[] =
+	"Usage: %s DEV PATH\n"
+	"Write the bytes of PATH (a file, or .meta/.superblock, "
+	".meta/.log) to stdout.\n\n"
+	"  -h, --help  this help\n\n" CLI_EXIT_HELP;
 
 static int cat_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 {

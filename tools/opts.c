@@ -131,7 +131,7 @@ static int parse(struct cli *c, const struct cli_optspec *s, int argc,
 			continue;
 		}
 		if (opt == 'h') {
-			s->usage(c, stdout);
+			printf(s->usage, c->prog);
 			return -1;
 		}
 		rc = flag_opt(s->flags, opt);
