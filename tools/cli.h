@@ -63,10 +63,10 @@ struct cli_operands {
 /*
  * How a subcommand reads its options and operands. The shared rows
  * (-h, --system-uuid-file and, with ->owner, -m/-u/-g) are added by
- * cli_parse_opts: list only the command's own.
+ * cli_parse_opts: list only the command's own. A row whose value is a
+ * character is also that short option (OPT_* values are long-only).
  */
 struct cli_optspec {
-	const char *shortopts; /* getopt string; may be NULL */
 	const struct option *lopts; /* NULL row last; may be NULL */
 	struct cli_operands args;
 	const char *usage; /* --help text; %s is the program name */

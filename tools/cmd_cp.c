@@ -290,7 +290,6 @@ int cmd_cp(struct cli *c, int argc, char **argv)
 					  { 'v', &x.verbose },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "rv",
 		.lopts = lopts,
 		.args = { 3, -1, "DEV SRC... DST" },
 		.usage = usage,

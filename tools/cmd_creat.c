@@ -158,7 +158,6 @@ static bool parse(struct cli *c, int argc, char **argv, struct creat_args *a,
 					  { 'v', &a->verbose },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "s:rS:N:B:C:v",
 		.lopts = lopts,
 		.args = { 2, 2, "DEV PATH" },
 		.usage = usage,

@@ -179,7 +179,6 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 					  { 'v', &verbose },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "jv",
 		.lopts = lopts,
 		.args = { 1, 1, "one device" },
 		.usage = usage,

@@ -116,7 +116,6 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 					  { 'j', &json },
 					  { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "Rj",
 		.lopts = lopts,
 		.args = { 1, 2, "DEV [PATH]" },
 		.usage = ls_usage,
@@ -375,7 +374,6 @@ int cmd_logdump(struct cli *c, int argc, char **argv)
 	bool json = false;
 	const struct cli_flag flags[] = { { 'j', &json }, { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "j",
 		.lopts = lopts,
 		.args = { 1, 1, "one device" },
 		.usage = dump_usage,

@@ -93,7 +93,6 @@ int cmd_mkdir(struct cli *c, int argc, char **argv)
 	struct mkdir_args a = { .parents = false };
 	const struct cli_flag flags[] = { { 'p', &a.parents }, { 0, NULL } };
 	const struct cli_optspec spec = {
-		.shortopts = "p",
 		.lopts = lopts,
 		.args = { 2, -1, "DEV PATH..." },
 		.usage = usage,

@@ -80,7 +80,6 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 	};
 	struct famfs_mkfs_opts o = { 0 };
 	const struct cli_optspec spec = {
-		.shortopts = "fkl:",
 		.lopts = lopts,
 		.args = { 1, 1, "one device" },
 		.usage = usage,

@@ -87,7 +87,6 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	struct verify_ctx x = { 0 };
 	/* Operands are counted after the -S check. */
 	const struct cli_optspec spec = {
-		.shortopts = "S:",
 		.lopts = lopts,
 		.usage = verify_usage,
 		.opt = verify_opt,

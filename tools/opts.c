@@ -99,32 +99,53 @@ static int flag_opt(const struct cli_flag *f, int opt)
 	return -1;
 }
 
+/* Rows every subcommand gets; the last three with an owner only. */
+static const struct option common[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "system-uuid-file", required_argument, NULL, OPT_UUID_FILE },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "gid", required_argument, NULL, 'g' },
+};
+
+#define NCOMMON (sizeof(common) / sizeof(common[0]))
+
+/*
+ * The command's @n rows, then the shared ones, into @lopts (NULL row
+ * last); @shortopts gets every row whose value is a character.
+ */
+static void merge_opts(const struct cli_optspec *s, size_t n,
+		       struct option *lopts, char *shortopts)
+{
+	size_t all = n + (s->owner ? NCOMMON : 2);
+
+	if (n)
+		memcpy(lopts, s->lopts, n * sizeof(*lopts));
+	memcpy(lopts + n, common, (all - n) * sizeof(*lopts));
+	memset(&lopts[all], 0, sizeof(*lopts));
+	for (size_t i = 0; i < all; i++) {
+		if (lopts[i].val >= 0x100)
+			continue;
+		*shortopts++ = (char)lopts[i].val;
+		if (lopts[i].has_arg == required_argument)
+			*shortopts++ = ':';
+	}
+	*shortopts = '\0';
+}
+
 /* Options only: 0, an exit code (printed), or -1 after --help. */
 static int parse(struct cli *c, const struct cli_optspec *s, int argc,
 		 char **argv)
 {
-	static const struct option common[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "system-uuid-file", required_argument, NULL, OPT_UUID_FILE },
-		/* With an owner only: */
-		{ "mode", required_argument, NULL, 'm' },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "gid", required_argument, NULL, 'g' },
-	};
-	size_t n = 0, ncommon = s->owner ? 5 : 2;
-	char shortopts[64];
+	size_t n = 0;
 	int opt, rc;
 
 	while (s->lopts && s->lopts[n].name)
 		n++;
-	struct option lopts[n + ncommon + 1];
+	struct option lopts[n + NCOMMON + 1];
+	char shortopts[2 * (n + NCOMMON) + 1];
 
-	if (n)
-		memcpy(lopts, s->lopts, n * sizeof(*lopts));
-	memcpy(lopts + n, common, ncommon * sizeof(*lopts));
-	memset(&lopts[n + ncommon], 0, sizeof(*lopts));
-	snprintf(shortopts, sizeof(shortopts), "%sh%s",
-		 s->shortopts ? s->shortopts : "", s->owner ? "m:u:g:" : "");
+	merge_opts(s, n, lopts, shortopts);
 	while ((opt = getopt_long(argc, argv, shortopts, lopts, NULL)) != -1) {
 		if (opt == OPT_UUID_FILE) {
 			c->uuid_file = optarg;
