@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include "famfs/famfs.h"
@@ -37,6 +38,60 @@ int cli_usage_err(const struct cli *c, const char *fmt, ...)
 
 /* After getopt returned '?': name the bad option; returns EXIT_USAGE. */
 int cli_bad_opt(const struct cli *c, char **argv);
+
+/* -m MODE, -u UID, -g GID of the commands that create entries. */
+struct cli_owner {
+	uint32_t mode, uid, gid;
+	bool have_mode; /* -m was given */
+};
+
+/* Default @mode, the effective uid and gid. */
+void cli_owner_init(struct cli_owner *o, uint32_t mode);
+
+/* A no-argument option that sets a bool. */
+struct cli_flag {
+	int opt;
+	bool *set;
+};
+
+/* Operands: lo..hi (hi < 0: no limit); "WHAT" for the error. */
+struct cli_operands {
+	int lo, hi;
+	const char *what; /* NULL: the command counts them itself */
+};
+
+/*
+ * How a subcommand reads its options and operands. The shared rows
+ * (-h, --system-uuid-file and, with ->owner, -m/-u/-g) are added by
+ * cli_parse_opts: list only the command's own. A row whose value is a
+ * character is also that short option (OPT_* values are long-only).
+ */
+struct cli_optspec {
+	const struct option *lopts; /* NULL row last; may be NULL */
+	struct cli_operands args;
+	const char *usage; /* --help text; %s is the program name */
+	const struct cli_flag *flags; /* may be NULL; { 0 } row last */
+	/* The command's own options: 0, an exit code (printed), -1 unknown. */
+	int (*opt)(struct cli *c, void *arg, int opt, const char *val);
+	void *arg;
+	struct cli_owner *owner; /* non-NULL: -m/-u/-g are parsed into it */
+};
+
+/*
+ * getopt_long over a subcommand's arguments, then the operand count.
+ * --system-uuid-file, -h, ->flags and (with ->owner) -m/-u/-g are
+ * handled here; the rest goes to ->opt. Returns true with optind at the
+ * first operand, or false when the command must return *ret: 0 after
+ * --help, else the exit code of an error already printed.
+ */
+bool cli_parse_opts(struct cli *c, const struct cli_optspec *s, int argc,
+		    char **argv, int *ret);
+
+/*
+ * Check that lo <= operands <= hi (hi < 0: no limit); otherwise
+ * "expected WHAT; try 'PROG --help'". Returns 0 or EXIT_USAGE.
+ */
+int cli_nargs(const struct cli *c, int argc, int lo, int hi, const char *what);
 
 /* Parsers: 0 or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out); /* k/m/g/t: 1024^n */
@@ -91,6 +146,16 @@ typedef int (*cli_piece_fn)(void *arg, uint8_t *addr, uint64_t file_off,
  */
 int cli_for_each_piece(struct famfs_fs *fs, const struct famfs_fmap *m,
 		       uint64_t off, uint64_t len, cli_piece_fn fn, void *arg);
+/*
+ * Visit file bytes [0, len) in chunks of at most CLI_CHUNK inside each
+ * piece: prefault (for @write or reading), call @fn, then count the chunk
+ * in @prog. Stops at the first non-zero return; errors as above.
+ */
+#define CLI_CHUNK ((uint64_t)64 << 20)
+struct cli_progress;
+int cli_for_each_chunk(struct famfs_fs *fs, const struct famfs_fmap *m,
+		       uint64_t len, bool write, struct cli_progress *prog,
+		       cli_piece_fn fn, void *arg);
 /*
  * Check that a new file may be created at @rel: parent is a directory, the
  * name is free, a log slot is left. Prints the reason; returns an exit
@@ -173,15 +238,6 @@ int cmd_creat(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_cat(struct cli *c, int argc, char **argv);
-
-/* Option-parsing helper: handle the options every subcommand shares. */
-bool cli_common_opt(struct cli *c, int opt, const char *arg);
-
-#define CLI_COMMON_LONGOPTS                                                \
-	{ "help", no_argument, NULL, 'h' },                                \
-	{                                                                  \
-		"system-uuid-file", required_argument, NULL, OPT_UUID_FILE \
-	}
 
 #define CLI_EXIT_HELP                                                       \
 	"Exit status: 0 success, 1 usage error or failed check, 2 runtime " \

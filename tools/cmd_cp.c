@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,33 +17,28 @@
 
 #define CP_CHUNK ((uint64_t)1 << 20)
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [-r] [-m MODE] [-u UID] [-g GID] DEV SRC... DST\n"
-		"Copy host files into the file system on DEV (master only). "
-		"DST is a path in\nthe file system ('/' is its root). With "
-		"several SRCs, DST must be an existing\ndirectory. A file "
-		"that exists with the same size is overwritten in place.\n"
-		"Empty files, symlinks and special files are skipped with a "
-		"warning.\n\n"
-		"  -r, --recursive  copy directories (one MKDIR entry each; "
-		"source modes)\n"
-		"  -m, --mode MODE  octal mode for files (default: source "
-		"mode & 0777)\n"
-		"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
-		"  -v, --verbose    print each file copied\n"
-		"      --system-uuid-file PATH  this host's UUID\n"
-		"  -h, --help       this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s [-r] [-m MODE] [-u UID] [-g GID] DEV SRC... DST\n"
+	"Copy host files into the file system on DEV (master only). "
+	"DST is a path in\nthe file system ('/' is its root). With "
+	"several SRCs, DST must be an existing\ndirectory. A file "
+	"that exists with the same size is overwritten in place.\n"
+	"Empty files, symlinks and special files are skipped with a "
+	"warning.\n\n"
+	"  -r, --recursive  copy directories (one MKDIR entry each; "
+	"source modes)\n"
+	"  -m, --mode MODE  octal mode for files (default: source "
+	"mode & 0777)\n"
+	"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
+	"  -v, --verbose    print each file copied\n"
+	"      --system-uuid-file PATH  this host's UUID\n"
+	"  -h, --help       this help\n\n" CLI_EXIT_HELP;
 
 struct cp {
 	struct cli *c;
 	struct famfs_fs *fs;
 	bool recursive, verbose, fatal;
-	bool have_mode;
-	uint32_t mode, uid, gid;
+	struct cli_owner own;
 	int ret; /* first failure's exit code */
 	struct cli_progress prog;
 };
@@ -167,9 +161,10 @@ static void copy_file(struct cp *x, const char *src, const struct stat *st,
 	} else {
 		req.size = size;
 		rc = cli_make_file(x->c, x->fs, rel,
-				   x->have_mode ? x->mode : st->st_mode & 0777,
-				   x->uid, x->gid, size, &req, copy_fill, &s,
-				   &x->fatal);
+				   x->own.have_mode ? x->own.mode :
+						      st->st_mode & 0777,
+				   x->own.uid, x->own.gid, size, &req,
+				   copy_fill, &s, &x->fatal);
 	}
 	close(s.fd);
 	if (rc)
@@ -232,8 +227,8 @@ static void copy_tree(struct cp *x, const char *src, const struct stat *st,
 		return;
 	}
 	if (!n) {
-		rc = famfs_fs_mkdir(x->fs, rel, st->st_mode & 0777, x->uid,
-				    x->gid, NULL);
+		rc = famfs_fs_mkdir(x->fs, rel, st->st_mode & 0777, x->own.uid,
+				    x->own.gid, NULL);
 		if (rc) {
 			x->fatal = rc == -ENOSPC;
 			fail(x, cli_err(x->c, EXIT_RUNTIME, "%s: %s", rel,
@@ -287,58 +282,30 @@ int cmd_cp(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "recursive", no_argument, NULL, 'r' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "gid", required_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cp x = { .c = c, .uid = geteuid(), .gid = getegid() };
+	struct cp x = { .c = c };
+	const struct cli_flag flags[] = { { 'r', &x.recursive },
+					  { 'v', &x.verbose },
+					  { 0, NULL } };
+	const struct cli_optspec spec = {
+		.lopts = lopts,
+		.args = { 3, -1, "DEV SRC... DST" },
+		.usage = usage,
+		.flags = flags,
+		.owner = &x.own,
+	};
 	const struct famfs_node *dst;
 	char drel[4096];
 	const char *darg;
 	uint64_t total = 0;
-	int opt, rc, nsrc;
+	int rc, nsrc;
 
-	while ((opt = getopt_long(argc, argv, "rm:u:g:vh", lopts, NULL)) !=
-	       -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'r':
-			x.recursive = true;
-			break;
-		case 'm':
-			if (cli_parse_mode(optarg, &x.mode))
-				return cli_usage_err(c, "bad mode '%s'",
-						     optarg);
-			x.have_mode = true;
-			break;
-		case 'u':
-			if (cli_parse_u32(optarg, &x.uid))
-				return cli_usage_err(c, "bad uid '%s'", optarg);
-			break;
-		case 'g':
-			if (cli_parse_u32(optarg, &x.gid))
-				return cli_usage_err(c, "bad gid '%s'", optarg);
-			break;
-		case 'v':
-			x.verbose = true;
-			break;
-		case 'h':
-			usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
+	cli_owner_init(&x.own, 0);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	nsrc = argc - optind - 2;
-	if (nsrc < 1)
-		return cli_usage_err(c,
-				     "expected DEV SRC... DST; try '%s "
-				     "--help'",
-				     c->prog);
 	darg = argv[argc - 1];
 	rc = cli_normpath(darg, drel, sizeof(drel));
 	if (rc)

@@ -6,59 +6,45 @@
  * logged name over unwritten bytes (upstream logs first, then fills).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s -s SIZE [-r] [-S SEED] [-m MODE] [-u UID] [-g GID]\n"
-		"       [-N NSTRIPS -B NBUCKETS [-C CHUNK]] DEV PATH\n"
-		"Create a file of SIZE bytes (master only). Without -r it "
-		"reads as zeros.\nIf PATH exists with the same size, -r "
-		"refills it; otherwise it is left alone.\n\n"
-		"  -s, --size SIZE      bytes, with k/m/g suffixes (1024^n); "
-		"> 0\n"
-		"  -r, --randomize      fill with the seeded pattern (see "
-		"famfs verify)\n"
-		"  -S, --seed SEED      pattern seed (implies -r; default: "
-		"printed)\n"
-		"  -m, --mode MODE      octal permissions (default 0644)\n"
-		"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
-		"  -N, --nstrips N      interleave over N strips (<= 16)\n"
-		"  -B, --nbuckets N     ...picked from N equal buckets (<= 64, "
-		">= 1 GiB each)\n"
-		"  -C, --chunk SIZE     interleave chunk (power of two, 2m "
-		"multiple; default 2m)\n"
-		"  -v, --verbose        print the file's map\n"
-		"      --system-uuid-file PATH  this host's UUID\n"
-		"  -h, --help           this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s -s SIZE [-r] [-S SEED] [-m MODE] [-u UID] [-g GID]\n"
+	"       [-N NSTRIPS -B NBUCKETS [-C CHUNK]] DEV PATH\n"
+	"Create a file of SIZE bytes (master only). Without -r it "
+	"reads as zeros.\nIf PATH exists with the same size, -r "
+	"refills it; otherwise it is left alone.\n\n"
+	"  -s, --size SIZE      bytes, with k/m/g suffixes (1024^n); "
+	"> 0\n"
+	"  -r, --randomize      fill with the seeded pattern (see "
+	"famfs verify)\n"
+	"  -S, --seed SEED      pattern seed (implies -r; default: "
+	"printed)\n"
+	"  -m, --mode MODE      octal permissions (default 0644)\n"
+	"  -u, --uid UID, -g, --gid GID  owner (default: yours)\n"
+	"  -N, --nstrips N      interleave over N strips (<= 16)\n"
+	"  -B, --nbuckets N     ...picked from N equal buckets (<= 64, "
+	">= 1 GiB each)\n"
+	"  -C, --chunk SIZE     interleave chunk (power of two, 2m "
+	"multiple; default 2m)\n"
+	"  -v, --verbose        print the file's map\n"
+	"      --system-uuid-file PATH  this host's UUID\n"
+	"  -h, --help           this help\n\n" CLI_EXIT_HELP;
 
 struct fill_ctx {
-	struct famfs_fs *fs;
 	uint64_t seed;
 	struct cli_progress prog;
 };
 
-static int fill_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
+static int fill_chunk(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
 {
 	struct fill_ctx *x = arg;
 
-	/* Chunks keep the progress line moving on huge extents. */
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = len - done < (64u << 20) ? len - done : 64u << 20;
-
-		cli_prefault(x->fs, addr + done, n, true);
-		famfs_pattern_fill(addr + done, n, x->seed, off + done);
-		done += n;
-		cli_progress_add(&x->prog, n);
-	}
+	famfs_pattern_fill(addr, len, x->seed, off);
 	return 0;
 }
 
@@ -68,9 +54,8 @@ static int fill_file(void *arg, struct famfs_fs *fs, const struct famfs_fmap *m,
 	struct fill_ctx *x = arg;
 	int rc;
 
-	x->fs = fs;
 	cli_progress_start(&x->prog, "writing pattern", size);
-	rc = cli_for_each_piece(fs, m, 0, size, fill_piece, x);
+	rc = cli_for_each_chunk(fs, m, size, true, &x->prog, fill_chunk, x);
 	cli_progress_end(&x->prog);
 	return rc;
 }
@@ -93,98 +78,55 @@ static void print_map(const struct famfs_node *n)
 
 struct creat_args {
 	uint64_t size, seed;
-	uint32_t mode, uid, gid, nstrips, nbuckets;
+	struct cli_owner own;
+	uint32_t nstrips, nbuckets;
 	uint64_t chunk;
 	bool fill, seeded, verbose;
 };
 
-static int parse(struct cli *c, int argc, char **argv, struct creat_args *a)
+static int creat_opt(struct cli *c, void *arg, int opt, const char *val)
 {
-	static const struct option lopts[] = {
-		{ "size", required_argument, NULL, 's' },
-		{ "randomize", no_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "gid", required_argument, NULL, 'g' },
-		{ "nstrips", required_argument, NULL, 'N' },
-		{ "nbuckets", required_argument, NULL, 'B' },
-		{ "chunk", required_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' },
-		CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
+	struct creat_args *a = arg;
 
-	while ((opt = getopt_long(argc, argv, "s:rS:m:u:g:N:B:C:vh", lopts,
-				  NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 's':
-			if (cli_parse_size(optarg, &a->size))
-				return cli_usage_err(c, "bad size '%s'",
-						     optarg);
-			break;
-		case 'r':
-			a->fill = true;
-			break;
-		case 'S':
-			if (cli_parse_u64(optarg, &a->seed))
-				return cli_usage_err(c, "bad seed '%s'",
-						     optarg);
-			a->fill = a->seeded = true;
-			break;
-		case 'm':
-			if (cli_parse_mode(optarg, &a->mode))
-				return cli_usage_err(c, "bad mode '%s'",
-						     optarg);
-			break;
-		case 'u':
-			if (cli_parse_u32(optarg, &a->uid))
-				return cli_usage_err(c, "bad uid '%s'", optarg);
-			break;
-		case 'g':
-			if (cli_parse_u32(optarg, &a->gid))
-				return cli_usage_err(c, "bad gid '%s'", optarg);
-			break;
-		case 'N':
-			if (cli_parse_u32(optarg, &a->nstrips) || !a->nstrips ||
-			    a->nstrips > FAMFS_MAX_STRIPS)
-				return cli_usage_err(
-					c, "--nstrips %s: must be 1..16",
-					optarg);
-			break;
-		case 'B':
-			if (cli_parse_u32(optarg, &a->nbuckets) ||
-			    !a->nbuckets || a->nbuckets > 64)
-				return cli_usage_err(
-					c, "--nbuckets %s: must be 1..64",
-					optarg);
-			break;
-		case 'C':
-			if (cli_parse_size(optarg, &a->chunk) || !a->chunk ||
-			    a->chunk % FAMFS_ALLOC_UNIT ||
-			    (a->chunk & (a->chunk - 1)))
-				return cli_usage_err(
-					c,
-					"--chunk %s: must be a power of two "
-					"and a multiple of 2 MiB",
-					optarg);
-			break;
-		case 'v':
-			a->verbose = true;
-			break;
-		case 'h':
-			usage(c, stdout);
-			return -1;
-		default:
-			return cli_bad_opt(c, argv);
-		}
+	switch (opt) {
+	case 's':
+		if (cli_parse_size(val, &a->size))
+			return cli_usage_err(c, "bad size '%s'", val);
+		return 0;
+	case 'S':
+		if (cli_parse_u64(val, &a->seed))
+			return cli_usage_err(c, "bad seed '%s'", val);
+		a->fill = a->seeded = true;
+		return 0;
+	case 'N':
+		if (cli_parse_u32(val, &a->nstrips) || !a->nstrips ||
+		    a->nstrips > FAMFS_MAX_STRIPS)
+			return cli_usage_err(c, "--nstrips %s: must be 1..16",
+					     val);
+		return 0;
+	case 'B':
+		if (cli_parse_u32(val, &a->nbuckets) || !a->nbuckets ||
+		    a->nbuckets > 64)
+			return cli_usage_err(c, "--nbuckets %s: must be 1..64",
+					     val);
+		return 0;
+	case 'C':
+		if (cli_parse_size(val, &a->chunk) || !a->chunk ||
+		    a->chunk % FAMFS_ALLOC_UNIT || (a->chunk & (a->chunk - 1)))
+			return cli_usage_err(
+				c,
+				"--chunk %s: must be a power of two "
+				"and a multiple of 2 MiB",
+				val);
+		return 0;
+	default:
+		return -1;
 	}
-	if (optind != argc - 2)
-		return cli_usage_err(c, "expected DEV PATH; try '%s --help'",
-				     c->prog);
+}
+
+/* Checks between options: 0 or EXIT_USAGE (printed). */
+static int check(const struct cli *c, const struct creat_args *a)
+{
 	if (!a->size)
 		return cli_usage_err(c, "-s SIZE is required and must be > 0 "
 					"(famfs cannot log empty files)");
@@ -198,11 +140,42 @@ static int parse(struct cli *c, int argc, char **argv, struct creat_args *a)
 	return 0;
 }
 
+/* Options and operands, then the checks between options. */
+static bool parse(struct cli *c, int argc, char **argv, struct creat_args *a,
+		  int *ret)
+{
+	static const struct option lopts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "randomize", no_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "nstrips", required_argument, NULL, 'N' },
+		{ "nbuckets", required_argument, NULL, 'B' },
+		{ "chunk", required_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_flag flags[] = { { 'r', &a->fill },
+					  { 'v', &a->verbose },
+					  { 0, NULL } };
+	const struct cli_optspec spec = {
+		.lopts = lopts,
+		.args = { 2, 2, "DEV PATH" },
+		.usage = usage,
+		.flags = flags,
+		.opt = creat_opt,
+		.arg = a,
+		.owner = &a->own,
+	};
+
+	if (!cli_parse_opts(c, &spec, argc, argv, ret))
+		return false;
+	*ret = check(c, a);
+	return !*ret;
+}
+
 int cmd_creat(struct cli *c, int argc, char **argv)
 {
-	struct creat_args a = { .mode = 0644,
-				.uid = geteuid(),
-				.gid = getegid() };
+	struct creat_args a = { .size = 0 };
 	struct famfs_alloc_req req = { 0 };
 	const struct famfs_node *old;
 	struct fill_ctx fx = { 0 };
@@ -212,9 +185,9 @@ int cmd_creat(struct cli *c, int argc, char **argv)
 	bool fatal = false;
 	int rc;
 
-	rc = parse(c, argc, argv, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	cli_owner_init(&a.own, 0644);
+	if (!parse(c, argc, argv, &a, &rc))
+		return rc;
 	dev = argv[optind];
 	arg = argv[optind + 1];
 	rc = cli_normpath(arg, rel, sizeof(rel));
@@ -262,8 +235,8 @@ int cmd_creat(struct cli *c, int argc, char **argv)
 			     a.nbuckets);
 		goto out;
 	}
-	rc = cli_make_file(c, fs, rel, a.mode, a.uid, a.gid, a.size, &req,
-			   a.fill ? fill_file : NULL, &fx, &fatal);
+	rc = cli_make_file(c, fs, rel, a.own.mode, a.own.uid, a.own.gid, a.size,
+			   &req, a.fill ? fill_file : NULL, &fx, &fatal);
 	if (!rc && a.verbose)
 		print_map(famfs_ns_resolve(famfs_fs_ns(fs), rel));
 out:

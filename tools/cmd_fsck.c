@@ -31,20 +31,16 @@ static void collect(void *arg, const struct famfs_err *err)
 	fe->n++;
 }
 
-static void usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [--json] [-v] DEV\n"
-		"Check a famfs device or image: superblock, log header, every "
-		"log entry,\ncollisions between files, free space.\n\n"
-		"  -j, --json     machine-readable output\n"
-		"  -v, --verbose  more superblock and log detail\n"
-		"      --system-uuid-file PATH  used for the role line only\n"
-		"  -h, --help     this help\n\n"
-		"Exit status: 0 clean, 1 errors found, 2 could not check (no "
-		"device,\nno valid superblock or log header).\n",
-		c->prog);
-}
+static const char usage[] =
+	"Usage: %s [--json] [-v] DEV\n"
+	"Check a famfs device or image: superblock, log header, every "
+	"log entry,\ncollisions between files, free space.\n\n"
+	"  -j, --json     machine-readable output\n"
+	"  -v, --verbose  more superblock and log detail\n"
+	"      --system-uuid-file PATH  used for the role line only\n"
+	"  -h, --help     this help\n\n"
+	"Exit status: 0 clean, 1 errors found, 2 could not check (no "
+	"device,\nno valid superblock or log header).\n";
 
 static double pct(uint64_t part, uint64_t whole)
 {
@@ -176,35 +172,25 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, verbose = false;
+	const struct cli_flag flags[] = { { 'j', &json },
+					  { 'v', &verbose },
+					  { 0, NULL } };
+	const struct cli_optspec spec = {
+		.lopts = lopts,
+		.args = { 1, 1, "one device" },
+		.usage = usage,
+		.flags = flags,
 	};
 	struct fsck_errs fe = { 0 };
 	struct fsck_view v;
 	struct famfs_fs *fs;
-	bool json = false, verbose = false;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "jvh", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_err(c, "expected one device; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, collect, &fe,
 			 &fs);
 	if (rc) {

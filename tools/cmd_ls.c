@@ -11,19 +11,15 @@
 
 /* ---- ls ----------------------------------------------------------------- */
 
-static void ls_usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [-R] [--json] DEV [PATH]\n"
-		"List PATH (default: the root) like 'ls -l': mode, uid, gid, "
-		"size, inode,\nname. Directories list their entries (sorted); "
-		"-R lists whole trees with\npaths relative to PATH. .meta "
-		"(superblock and log) is included.\n\n"
-		"  -R, --recursive  list subdirectories too\n"
-		"  -j, --json       a JSON array of objects\n"
-		"  -h, --help       this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char ls_usage[] =
+	"Usage: %s [-R] [--json] DEV [PATH]\n"
+	"List PATH (default: the root) like 'ls -l': mode, uid, gid, "
+	"size, inode,\nname. Directories list their entries (sorted); "
+	"-R lists whole trees with\npaths relative to PATH. .meta "
+	"(superblock and log) is included.\n\n"
+	"  -R, --recursive  list subdirectories too\n"
+	"  -j, --json       a JSON array of objects\n"
+	"  -h, --help       this help\n\n" CLI_EXIT_HELP;
 
 struct ls_ctx {
 	const struct famfs_ns *ns;
@@ -112,37 +108,27 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "recursive", no_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ls_ctx x = { 0 };
+	bool json = false;
+	const struct cli_flag flags[] = { { 'R', &x.recursive },
+					  { 'j', &json },
+					  { 0, NULL } };
+	const struct cli_optspec spec = {
+		.lopts = lopts,
+		.args = { 1, 2, "DEV [PATH]" },
+		.usage = ls_usage,
+		.flags = flags,
+	};
 	struct famfs_fs *fs;
 	const struct famfs_node *n;
 	struct json j;
 	char path[4096];
-	bool json = false;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "Rjh", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'R':
-			x.recursive = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			ls_usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1 && optind != argc - 2)
-		return cli_usage_err(c, "expected DEV [PATH]; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	rc = cli_normpath(optind == argc - 2 ? argv[optind + 1] : "", path,
 			  sizeof(path));
 	if (rc)
@@ -182,17 +168,13 @@ out:
 
 /* ---- logdump ------------------------------------------------------------ */
 
-static void dump_usage(const struct cli *c, FILE *f)
-{
-	fprintf(f,
-		"Usage: %s [--json] DEV\n"
-		"Print every log entry in log order: index, seqnum, type, "
-		"path, mode, uid,\ngid, size, extents or strips, CRC, and why "
-		"an entry is rejected if it is.\n\n"
-		"  -j, --json  machine-readable output\n"
-		"  -h, --help  this help\n\n" CLI_EXIT_HELP,
-		c->prog);
-}
+static const char dump_usage[] =
+	"Usage: %s [--json] DEV\n"
+	"Print every log entry in log order: index, seqnum, type, "
+	"path, mode, uid,\ngid, size, extents or strips, CRC, and why "
+	"an entry is rejected if it is.\n\n"
+	"  -j, --json  machine-readable output\n"
+	"  -h, --help  this help\n\n" CLI_EXIT_HELP;
 
 struct dump_errs {
 	char **msg; /* per index; first reason only */
@@ -387,35 +369,26 @@ int cmd_logdump(struct cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	const struct cli_flag flags[] = { { 'j', &json }, { 0, NULL } };
+	const struct cli_optspec spec = {
+		.lopts = lopts,
+		.args = { 1, 1, "one device" },
+		.usage = dump_usage,
+		.flags = flags,
 	};
 	struct famfs_omf_log_header h;
 	struct dump_errs d = { 0 };
 	struct famfs_fs *fs;
 	struct json j;
 	const uint8_t *log;
-	bool json = false;
 	uint64_t n, log_len;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "jh", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			dump_usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_err(c, "expected one device; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, dump_collect,
 			 &d, &fs);
 	if (rc)

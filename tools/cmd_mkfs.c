@@ -8,30 +8,64 @@
 
 #include "cli.h"
 
-static void usage(const struct cli *c, FILE *f)
+static const char usage[] =
+	"Usage: %s [OPTIONS] DEV\n"
+	"Format DEV (a devdax device or an existing image file; make "
+	"one with\n'truncate -s 8G FILE') as famfs. This host becomes "
+	"the master.\n\n"
+	"  -f, --force              overwrite an existing famfs "
+	"superblock\n"
+	"  -k, --kill               with --force: only invalidate the "
+	"superblock\n"
+	"  -l, --loglen LEN         log size, a power of two >= 8m "
+	"(default 8m)\n"
+	"      --omf-version 47|48  superblock version (default 48; 47 "
+	"for famfs\n"
+	"                           releases before 2026-06)\n"
+	"      --system-uuid-file PATH  this host's UUID (default "
+	"$FAMFS_SYSTEM_UUID_FILE,\n"
+	"                           else " FAMFS_SYSTEM_UUID_PATH
+	"; created if missing)\n"
+	"  -h, --help               this help\n\n"
+	"Sizes take k, m, g suffixes (powers of 1024). Devices must "
+	"have at least 4 GiB.\n" CLI_EXIT_HELP;
+
+static int mkfs_opt(struct cli *c, void *arg, int opt, const char *val)
 {
-	fprintf(f,
-		"Usage: %s [OPTIONS] DEV\n"
-		"Format DEV (a devdax device or an existing image file; make "
-		"one with\n'truncate -s 8G FILE') as famfs. This host becomes "
-		"the master.\n\n"
-		"  -f, --force              overwrite an existing famfs "
-		"superblock\n"
-		"  -k, --kill               with --force: only invalidate the "
-		"superblock\n"
-		"  -l, --loglen LEN         log size, a power of two >= 8m "
-		"(default 8m)\n"
-		"      --omf-version 47|48  superblock version (default 48; 47 "
-		"for famfs\n"
-		"                           releases before 2026-06)\n"
-		"      --system-uuid-file PATH  this host's UUID (default "
-		"$FAMFS_SYSTEM_UUID_FILE,\n"
-		"                           else " FAMFS_SYSTEM_UUID_PATH
-		"; created if missing)\n"
-		"  -h, --help               this help\n\n"
-		"Sizes take k, m, g suffixes (powers of 1024). Devices must "
-		"have at least 4 GiB.\n" CLI_EXIT_HELP,
-		c->prog);
+	struct famfs_mkfs_opts *o = arg;
+	uint32_t ver;
+
+	switch (opt) {
+	case 'f':
+		o->force = true;
+		return 0;
+	case 'k':
+		o->kill = true;
+		return 0;
+	case 'l':
+		if (cli_parse_size(val, &o->log_len))
+			return cli_usage_err(c, "bad log length '%s'", val);
+		if (o->log_len < FAMFS_LOG_LEN_MIN ||
+		    o->log_len & (o->log_len - 1))
+			return cli_usage_err(
+				c,
+				"log length %s: must be a power of "
+				"two >= 8 MiB",
+				val);
+		return 0;
+	case OPT_OMF_VERSION:
+		if (cli_parse_u32(val, &ver) ||
+		    (ver != FAMFS_VERSION_47 && ver != FAMFS_VERSION_48))
+			return cli_usage_err(
+				c, "--omf-version %s: must be 47 or 48", val);
+		o->version = ver;
+		return 0;
+	case OPT_ALLOW_SMALL:
+		o->allow_small = true;
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 int cmd_mkfs(struct cli *c, int argc, char **argv)
@@ -42,61 +76,24 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 		{ "loglen", required_argument, NULL, 'l' },
 		{ "omf-version", required_argument, NULL, OPT_OMF_VERSION },
 		{ "allow-small", no_argument, NULL, OPT_ALLOW_SMALL },
-		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct famfs_mkfs_opts o = { 0 };
+	const struct cli_optspec spec = {
+		.lopts = lopts,
+		.args = { 1, 1, "one device" },
+		.usage = usage,
+		.opt = mkfs_opt,
+		.arg = &o,
+	};
 	struct famfs_dev *dev = NULL;
 	struct famfs_err e;
 	char buf[300], mnt[PATH_MAX], fsu[40], sysu[40], hs[32];
 	const char *path;
-	uint32_t ver;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "fkl:h", lopts, NULL)) != -1) {
-		if (cli_common_opt(c, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'f':
-			o.force = true;
-			break;
-		case 'k':
-			o.kill = true;
-			break;
-		case 'l':
-			if (cli_parse_size(optarg, &o.log_len))
-				return cli_usage_err(c, "bad log length '%s'",
-						     optarg);
-			if (o.log_len < FAMFS_LOG_LEN_MIN ||
-			    o.log_len & (o.log_len - 1))
-				return cli_usage_err(
-					c,
-					"log length %s: must be a power of "
-					"two >= 8 MiB",
-					optarg);
-			break;
-		case OPT_OMF_VERSION:
-			if (cli_parse_u32(optarg, &ver) ||
-			    (ver != FAMFS_VERSION_47 &&
-			     ver != FAMFS_VERSION_48))
-				return cli_usage_err(
-					c, "--omf-version %s: must be 47 or 48",
-					optarg);
-			o.version = ver;
-			break;
-		case OPT_ALLOW_SMALL:
-			o.allow_small = true;
-			break;
-		case 'h':
-			usage(c, stdout);
-			return 0;
-		default:
-			return cli_bad_opt(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_err(c, "expected one device; try '%s --help'",
-				     c->prog);
+	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
+		return rc;
 	path = argv[optind];
 	if (o.kill && !o.force)
 		return cli_usage_err(c, "--kill needs --force");

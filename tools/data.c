@@ -40,6 +40,42 @@ int cli_for_each_piece(struct famfs_fs *fs, const struct famfs_fmap *m,
 	return 0;
 }
 
+struct chunk_walk {
+	struct famfs_fs *fs;
+	struct cli_progress *prog;
+	bool write;
+	cli_piece_fn fn;
+	void *arg;
+};
+
+static int chunk_piece(void *arg, uint8_t *addr, uint64_t off, uint64_t len)
+{
+	struct chunk_walk *w = arg;
+
+	/* Chunks keep the progress line moving on huge extents. */
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = len - done < CLI_CHUNK ? len - done : CLI_CHUNK;
+		int rc;
+
+		cli_prefault(w->fs, addr + done, n, w->write);
+		rc = w->fn(w->arg, addr + done, off + done, n);
+		if (rc)
+			return rc;
+		done += n;
+		cli_progress_add(w->prog, n);
+	}
+	return 0;
+}
+
+int cli_for_each_chunk(struct famfs_fs *fs, const struct famfs_fmap *m,
+		       uint64_t len, bool write, struct cli_progress *prog,
+		       cli_piece_fn fn, void *arg)
+{
+	struct chunk_walk w = { fs, prog, write, fn, arg };
+
+	return cli_for_each_piece(fs, m, 0, len, chunk_piece, &w);
+}
+
 void cli_prefault(struct famfs_fs *fs, void *addr, uint64_t len, bool write)
 {
 #if defined(MADV_POPULATE_WRITE) && defined(MADV_POPULATE_READ)

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+/* CLI access to a device: mount check, opening for reading or writing. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "cli.h"
+
+/* Undo mountinfo's octal escapes (\040 for space etc.) in place. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen)
+{
+	const char *info = getenv("FAMFS_MOUNTINFO");
+	char want[PATH_MAX], got[PATH_MAX];
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+	FILE *f;
+
+	if (!realpath(dev, want))
+		return -errno;
+	f = fopen(info && *info ? info : "/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (!found && getline(&line, &cap, f) > 0) {
+		char *sep = strstr(line, " - "), *fields[5], *save = NULL;
+		int nf = 0;
+
+		if (!sep)
+			continue;
+		/* Before " - ": id parent maj:min root mountpoint ... */
+		for (char *t = strtok_r(line, " ", &save); t && nf < 5;
+		     t = strtok_r(NULL, " ", &save))
+			fields[nf++] = t;
+		if (nf < 5)
+			continue;
+		save = NULL;
+		char *fstype = strtok_r(sep + 3, " ", &save);
+		char *source = strtok_r(NULL, " \n", &save);
+
+		if (!fstype || !source || strcmp(fstype, "fuse.famfs"))
+			continue;
+		unescape(source);
+		if (!realpath(source, got) || strcmp(got, want))
+			continue;
+		found = 1;
+		if (mnt) {
+			unescape(fields[4]);
+			snprintf(mnt, mntlen, "%s", fields[4]);
+		}
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+const char *cli_log_strerror(int rc)
+{
+	switch (rc) {
+	case -ENOSPC:
+		return "log full";
+	case -ENOLCK:
+		return "log not locked";
+	default:
+		return strerror(-rc);
+	}
+}
+
+static const char *err_text(const struct famfs_err *e, int rc, char *buf,
+			    size_t len)
+{
+	/* Device errors already name the path: "DEV: reason" is enough. */
+	if (!strcmp(e->field, "device") && e->msg[0]) {
+		const char *sep = strstr(e->msg, ": ");
+
+		snprintf(buf, len, "%s", sep ? sep + 2 : e->msg);
+		return buf;
+	}
+	if (e->msg[0])
+		return famfs_err_str(e, buf, len);
+	snprintf(buf, len, "%s", strerror(-rc));
+	return buf;
+}
+
+/* famfs_fs_open with this CLI's UUID file; prints the one-line error. */
+static int open_fs(const struct cli *c, const char *dev,
+		   struct famfs_fs_opts *o, struct famfs_fs **out)
+{
+	struct famfs_err e;
+	char buf[300];
+	int rc;
+
+	o->system_uuid_path = c->uuid_file;
+	famfs_err_clear(&e);
+	rc = famfs_fs_open(dev, o, out, &e);
+	if (rc)
+		return cli_err(c, EXIT_RUNTIME, "%s: %s", dev,
+			       err_text(&e, rc, buf, sizeof(buf)));
+	return 0;
+}
+
+int cli_open_ro(const struct cli *c, const char *dev, unsigned replay_flags,
+		famfs_report_fn fn, void *arg, struct famfs_fs **out)
+{
+	struct famfs_fs_opts o;
+
+	famfs_fs_opts_init(&o);
+	o.dev_flags = FAMFS_DEV_RDONLY;
+	o.report = fn;
+	o.report_arg = arg;
+	o.replay_flags = replay_flags;
+	return open_fs(c, dev, &o, out);
+}
+
+int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
+{
+	struct famfs_omf_uuid me;
+	struct famfs_fs_opts o;
+	struct famfs_fs *fs;
+	char mnt[PATH_MAX];
+	int rc;
+
+	rc = cli_dev_mounted(dev, mnt, sizeof(mnt));
+	if (rc > 0)
+		return cli_err(c, EXIT_RUNTIME,
+			       "%s is mounted on %s (fuse.famfs); "
+			       "work through the mount or unmount it first",
+			       dev, mnt);
+	if (rc < 0 && rc != -ENOENT)
+		return cli_err(c, EXIT_RUNTIME, "%s: checking mounts: %s", dev,
+			       strerror(-rc));
+	famfs_fs_opts_init(&o);
+	rc = open_fs(c, dev, &o, &fs);
+	if (rc)
+		return rc;
+	if (famfs_fs_role(fs) != FAMFS_ROLE_MASTER) {
+		char mine[40] = "unreadable", theirs[40];
+
+		if (!famfs_system_uuid(c->uuid_file, false, &me))
+			uuid_unparse(me.b, mine);
+		uuid_unparse(famfs_fs_sb(fs)->system_uuid.b, theirs);
+		famfs_fs_close(fs);
+		return cli_err(c, EXIT_RUNTIME,
+			       "%s: not the master (system UUID %s, "
+			       "superblock says %s)",
+			       dev, mine, theirs);
+	}
+	rc = famfs_fs_lock(fs, true);
+	if (rc == -EWOULDBLOCK) {
+		/* Another writer on this host: wait our turn, visibly. */
+		fprintf(stderr, "%s: waiting for the log lock on %s\n", c->prog,
+			dev);
+		rc = famfs_fs_lock(fs, false);
+	}
+	if (rc) {
+		famfs_fs_close(fs);
+		if (rc == -EBADMSG)
+			return cli_err(c, EXIT_RUNTIME,
+				       "%s: the log has a torn or corrupt "
+				       "entry; run famfs fsck",
+				       dev);
+		return cli_err(c, EXIT_RUNTIME, "%s: locking the log: %s", dev,
+			       strerror(-rc));
+	}
+	*out = fs;
+	return 0;
+}
