@@ -23,10 +23,13 @@ expect_dmesg() {
 		nfail=$((nfail + 1))
 	fi
 }
+# kmsg: the whole kernel log, including what scenarios cleared (dmesg -c)
+kmsg() { cat /tmp/kmsg.saved 2>/dev/null; dmesg; }
+clear_kmsg() { dmesg -c >>/tmp/kmsg.saved; }
 no_oops() {
-	if dmesg | grep -E -q 'BUG|WARNING|Oops|general protection|RIP:'; then
+	if kmsg | grep -E -q 'BUG|WARNING|Oops|general protection|RIP:'; then
 		echo "FAIL kernel log has BUG/WARNING/Oops:"
-		dmesg | grep -E -A20 'BUG|WARNING|Oops|general protection' | head -60
+		kmsg | grep -E -A20 'BUG|WARNING|Oops|general protection' | head -60
 		nfail=$((nfail + 1))
 	else
 		echo "OK   no BUG/WARNING/Oops in the kernel log"
