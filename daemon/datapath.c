@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The daemon's own data path (works on every kernel): files are opened
+ * FOPEN_DIRECT_IO, so every read and write reaches us and is served
+ * straight from our MAP_SHARED mapping of the device. Reads reply with one
+ * iovec per extent piece (no copy in userspace); writes copy into the
+ * mapping and flush. Shared mmap works through the kernel page cache when
+ * FUSE_DIRECT_IO_ALLOW_MMAP was negotiated (initpatch.c); it is not
+ * coherent across hosts.
+ *
+ * fd_reply_open() is the one place that answers OPEN and CREATE, so the
+ * dax passthrough path can take over there.
+ */
+#include <errno.h>
+#include <linux/fuse.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "famfsd.h"
+
+#define FD_MAX_IOV 64
+#define FD_GROW_STEP_MAX ((uint64_t)1 << 30)
+
+static void split_time(double t, uint64_t *sec, uint32_t *nsec)
+{
+	if (t < 0)
+		t = 0;
+	*sec = (uint64_t)t;
+	*nsec = (uint32_t)((t - (double)*sec) * 1e9);
+}
+
+static void attr_from_stat(struct fuse_attr *a, const struct stat *st)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = st->st_ino;
+	a->size = (uint64_t)st->st_size;
+	a->blocks = (uint64_t)st->st_blocks;
+	a->atime = (uint64_t)st->st_atim.tv_sec;
+	a->mtime = (uint64_t)st->st_mtim.tv_sec;
+	a->ctime = (uint64_t)st->st_ctim.tv_sec;
+	a->atimensec = (uint32_t)st->st_atim.tv_nsec;
+	a->mtimensec = (uint32_t)st->st_mtim.tv_nsec;
+	a->ctimensec = (uint32_t)st->st_ctim.tv_nsec;
+	a->mode = st->st_mode;
+	a->nlink = (uint32_t)st->st_nlink;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->blksize = (uint32_t)st->st_blksize;
+}
+
+void fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		   const struct fuse_entry_param *e, struct fuse_file_info *fi)
+{
+	struct {
+		struct fuse_entry_out entry;
+		struct fuse_open_out open;
+	} out;
+	struct fuse_open_out *o = e ? &out.open : (void *)&out;
+	int rc;
+
+	memset(&out, 0, sizeof(out));
+	if (e) {
+		out.entry.nodeid = e->ino;
+		out.entry.generation = e->generation;
+		split_time(e->entry_timeout, &out.entry.entry_valid,
+			   &out.entry.entry_valid_nsec);
+		split_time(e->attr_timeout, &out.entry.attr_valid,
+			   &out.entry.attr_valid_nsec);
+		attr_from_stat(&out.entry.attr, &e->attr);
+	}
+	fi->fh = (uint64_t)(uintptr_t)h;
+	o->fh = fi->fh;
+	/* Every byte goes through the daemon; writes may run in parallel. */
+	o->open_flags = FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
+	atomic_fetch_add(&c->stats.daemon_opens, 1);
+	rc = fuse_reply_buf(req, (const char *)&out,
+			    e ? sizeof(out) : sizeof(*o));
+	if (rc) {
+		/* The opener is gone (interrupted): no RELEASE will come. */
+		fd_log(LOG_DEBUG, "open reply failed: %s", strerror(-rc));
+		fd_handle_drop(c, h);
+	}
+}
+
+/* Map and size of the file behind @h; ns_lock held. -ENOENT. */
+static int file_map(struct fd_ctx *c, struct fd_handle *h,
+		    const struct famfs_fmap **m, uint64_t *size)
+{
+	if (h->kind == FD_H_PENDING) {
+		pthread_mutex_lock(&c->pend_lock);
+		*m = &h->pend->map;
+		*size = h->pend->size;
+		pthread_mutex_unlock(&c->pend_lock);
+		return 0;
+	}
+	const struct famfs_node *n = famfs_ns_get(c->ns, h->ino);
+
+	if (!n || !n->fmap)
+		return -ENOENT;
+	*m = n->fmap;
+	*size = n->size;
+	return 0;
+}
+
+/* Split [off, off+len) of @m into device pointers. ns_lock held. */
+static int map_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t off,
+		   uint64_t len, struct iovec *iov, int max)
+{
+	int n = 0;
+
+	while (len) {
+		struct famfs_piece p;
+		uint64_t take;
+		void *ptr;
+		int rc = famfs_fmap_resolve(m, off, &p);
+
+		if (rc)
+			return rc;
+		take = p.len < len ? p.len : len;
+		/* Only device 0 is mapped by this daemon. */
+		ptr = p.devindex ? NULL : famfs_fs_ptr(c->fs, p.dev_off, take);
+		if (!ptr || n == max)
+			return -EIO;
+		iov[n].iov_base = ptr;
+		iov[n].iov_len = take;
+		n++;
+		off += take;
+		len -= take;
+	}
+	return n;
+}
+
+void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  size_t size, off_t off)
+{
+	struct iovec iov[FD_MAX_IOV];
+	const struct famfs_fmap *m;
+	uint64_t fsize;
+	int n;
+
+	atomic_fetch_add(&c->stats.read_upcalls, 1);
+	if (h->kind == FD_H_TEXT) {
+		size_t o =
+			(size_t)off < h->text_len ? (size_t)off : h->text_len;
+
+		fuse_reply_buf(req, h->text + o,
+			       size < h->text_len - o ? size : h->text_len - o);
+		return;
+	}
+	pthread_rwlock_rdlock(&c->ns_lock);
+	n = file_map(c, h, &m, &fsize);
+	if (!n && (uint64_t)off >= fsize) {
+		pthread_rwlock_unlock(&c->ns_lock);
+		fuse_reply_buf(req, NULL, 0); /* EOF */
+		return;
+	}
+	if (!n) {
+		uint64_t len = fsize - (uint64_t)off;
+
+		if (len > size)
+			len = size;
+		n = map_iov(c, m, (uint64_t)off, len, iov, FD_MAX_IOV);
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (n < 0) {
+		fuse_reply_err(req, n == -ENOENT ? ENOENT : EIO);
+		return;
+	}
+	/* The device mapping outlives the reply; no lock needed. */
+	for (int i = 0; i < n; i++)
+		famfs_dev_invalidate(c->dev, iov[i].iov_base, iov[i].iov_len);
+	fuse_reply_iov(req, iov, n);
+}
+
+int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size)
+{
+	uint64_t cap, target;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	cap = famfs_fmap_capacity(&p->map);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (size <= cap)
+		return 0;
+	pthread_rwlock_wrlock(&c->ns_lock);
+	cap = famfs_fmap_capacity(&p->map);
+	if (size > cap) {
+		/* Grow ahead (doubling, at most 1 GiB) to stay contiguous;
+		 * the excess is trimmed when the file is logged. */
+		uint64_t step = cap < FD_GROW_STEP_MAX ? cap : FD_GROW_STEP_MAX;
+
+		target = cap + step > size ? cap + step : size;
+		rc = famfs_ns_alloc_grow(c->ns, &p->map, target);
+		if (rc && target > size)
+			rc = famfs_ns_alloc_grow(c->ns, &p->map, size);
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+	return rc;
+}
+
+/* Copy @size bytes to file offset @off of @m (inside its capacity). */
+static int copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
+		   const char *buf, size_t size, uint64_t off)
+{
+	struct iovec iov[FD_MAX_IOV];
+	int n = map_iov(c, m, off, size, iov, FD_MAX_IOV);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		memcpy(iov[i].iov_base, buf, iov[i].iov_len);
+		famfs_dev_flush(c->dev, iov[i].iov_base, iov[i].iov_len);
+		buf += iov[i].iov_len;
+	}
+	return 0;
+}
+
+void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		   const char *buf, size_t size, off_t off)
+{
+	const struct famfs_fmap *m;
+	uint64_t fsize, end;
+	int rc;
+
+	atomic_fetch_add(&c->stats.write_upcalls, 1);
+	if (h->kind == FD_H_TEXT || !h->writable) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	if (off < 0 || __builtin_add_overflow((uint64_t)off, size, &end)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (h->kind == FD_H_PENDING && h->pend->state == FD_PEND_OPEN) {
+		rc = fd_pend_reserve(c, h->pend, end);
+		if (rc) {
+			fd_refuse(req, -rc, "write", h->ino, NULL,
+				  rc == -EFBIG ? "would need more than 16 "
+						 "extents" :
+						 "no device space left");
+			return;
+		}
+		pthread_rwlock_rdlock(&c->ns_lock);
+		rc = copy_in(c, &h->pend->map, buf, size, (uint64_t)off);
+		pthread_mutex_lock(&c->pend_lock);
+		if (!rc && end > h->pend->size)
+			h->pend->size = end;
+		fd_pend_touch(c, h->pend);
+		pthread_mutex_unlock(&c->pend_lock);
+		pthread_rwlock_unlock(&c->ns_lock);
+	} else {
+		pthread_rwlock_rdlock(&c->ns_lock);
+		rc = file_map(c, h, &m, &fsize);
+		if (!rc && (uint64_t)off >= fsize && size) {
+			pthread_rwlock_unlock(&c->ns_lock);
+			fd_refuse(req, EFBIG, "write", h->ino, NULL,
+				  "past the end of a logged file (famfs files "
+				  "never grow)");
+			return;
+		}
+		/* A write that crosses EOF is cut there (short write). */
+		if (!rc && end > fsize)
+			size = (size_t)(fsize - (uint64_t)off);
+		if (!rc)
+			rc = copy_in(c, m, buf, size, (uint64_t)off);
+		pthread_rwlock_unlock(&c->ns_lock);
+	}
+	if (rc)
+		fuse_reply_err(req, rc == -ENOENT ? ENOENT : EIO);
+	else
+		fuse_reply_write(req, size);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * famfsd internals shared by the daemon's source files.
+ *
+ * Locking: ctx->ns_lock (rwlock) protects the libfamfs namespace and the
+ * reserved maps of pending files. Every op that reads nodes holds it for
+ * reading; replay, log appends and allocation hold it for writing.
+ * ctx->pend_lock (mutex) protects the pending table's counters and sizes;
+ * it nests inside ns_lock.
+ */
+#ifndef FAMFSD_H
+#define FAMFSD_H
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "famfs/famfs.h"
+
+/* ---- options (main.c, config.c) ----------------------------------------- */
+
+enum fd_role_opt { FD_ROLE_AUTO = 0, FD_ROLE_MASTER, FD_ROLE_CLIENT };
+enum fd_path_opt { FD_PATH_AUTO = 0, FD_PATH_PASSTHROUGH, FD_PATH_DAEMON };
+
+struct fd_opts {
+	char *device;
+	char *mountpoint;
+	char *config;
+	char *uuid_file;
+	int role; /* enum fd_role_opt */
+	int data_path; /* enum fd_path_opt */
+	unsigned poll_ms;
+	unsigned settle_ms; /* pending objects are logged this long after
+			       their last change */
+	char *mount_opts; /* comma-separated -o list */
+	double attr_timeout;
+	double entry_timeout;
+	int log_level; /* LOG_* from syslog.h */
+	char *fuse_dev;
+	char *fstype;
+	int emulator_fd; /* -1 = none */
+	bool foreground;
+	bool allow_other;
+	bool default_permissions;
+};
+
+void fd_opts_init(struct fd_opts *o);
+void fd_opts_free(struct fd_opts *o);
+/* Parse argv; returns 0 to run, 1 usage error, -1 for --help/--version. */
+int fd_opts_parse(struct fd_opts *o, int argc, char **argv);
+/* Load an INI file into @o (only keys not already set on the command line).
+ * Returns 0 or -1 after printing "famfsd: FILE:LINE: why". */
+int fd_config_load(struct fd_opts *o, const char *path, const uint32_t *set);
+int fd_parse_role(const char *s);
+int fd_parse_path(const char *s);
+int fd_parse_level(const char *s);
+int fd_parse_uint(const char *s, unsigned long max, unsigned long *out);
+int fd_parse_secs(const char *s, double *out);
+/* Split a comma list of -o options into @o (allow_other, ...). 0 or -1. */
+int fd_mount_opts_add(struct fd_opts *o, const char *list);
+
+/* Bits in the "set on the command line" mask that config.c honours. */
+enum {
+	FD_SET_UUID = 1u << 0,
+	FD_SET_ROLE = 1u << 1,
+	FD_SET_PATH = 1u << 2,
+	FD_SET_POLL = 1u << 3,
+	FD_SET_ATTR = 1u << 4,
+	FD_SET_ENTRY = 1u << 5,
+	FD_SET_LEVEL = 1u << 6,
+	FD_SET_FUSEDEV = 1u << 7,
+	FD_SET_FSTYPE = 1u << 8,
+	FD_SET_FG = 1u << 9,
+	FD_SET_SETTLE = 1u << 10,
+};
+
+/* ---- logging (log.c) ---------------------------------------------------- */
+
+void fd_log_init(int level);
+/* Switch from stderr to syslog (after daemonizing). */
+void fd_log_to_syslog(void);
+void fd_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool fd_log_enabled(int level);
+
+/* ---- per-host instance lock (instance.c) -------------------------------- */
+
+/*
+ * Take /run/famfsd/<hash>.lock for (device, system UUID). Returns an fd
+ * (kept open for the daemon's life) or -1 after printing why; the message
+ * names the lock file and the holder's pid.
+ */
+int fd_instance_lock(const char *device, const char *uuid_file);
+/* Record our pid in the lock file (after daemonizing). */
+void fd_instance_set_pid(int fd);
+
+/* ---- pending objects (inode.c) ----------------------------------------- */
+
+#define FD_INO_STATS 5ULL /* .meta/.stats (free slot below LOG_BASE) */
+#define FD_INO_PENDING_BASE (1ULL << 62)
+#define FD_SETTLE_MS_DEFAULT 500
+
+enum fd_pend_state { FD_PEND_OPEN = 0, FD_PEND_LOGGED, FD_PEND_GONE };
+
+/*
+ * A file or directory created through the mount and not logged yet. Tools
+ * create things and then fix their mode, owner and times (tar, cp -a,
+ * rsync), so an object is logged only once it has settled: closed, and
+ * untouched (itself and everything pending below it) for settle_ms.
+ */
+struct fd_pending {
+	uint64_t ino; /* temporary inode number */
+	uint64_t parent; /* a logged directory, or a pending one */
+	char name[FAMFS_MAX_PATHLEN];
+	uint32_t mode, uid, gid; /* mode includes S_IFREG / S_IFDIR */
+	uint64_t size;
+	struct famfs_fmap map; /* reserved space (under ns_lock) */
+	uint64_t nlookup; /* kernel references */
+	unsigned nopen; /* open handles */
+	bool ever_opened; /* else made by MKNOD/MKDIR */
+	bool is_dir;
+	int state; /* enum fd_pend_state */
+	uint64_t logged_ino; /* namespace ino once logged */
+	uint64_t touched_ns; /* CLOCK_MONOTONIC of the last change */
+	struct fd_pending *next; /* creation order: parents first */
+};
+
+/* ---- daemon context ----------------------------------------------------- */
+
+struct fd_notify {
+	uint64_t parent;
+	char name[FAMFS_MAX_PATHLEN];
+	struct fd_notify *next;
+};
+
+struct fd_stats {
+	atomic_ullong read_upcalls;
+	atomic_ullong write_upcalls;
+	atomic_ullong passthrough_opens;
+	atomic_ullong daemon_opens;
+	atomic_ullong backing_registrations;
+	atomic_ullong refreshes;
+};
+
+struct fd_ctx {
+	struct fd_opts *opts;
+	struct famfs_fs *fs;
+	struct famfs_ns *ns;
+	struct famfs_dev *dev;
+	enum famfs_role role;
+	bool passthrough; /* data path in use: set by the wire module */
+	struct fuse_session *se;
+	struct timespec mount_time;
+	uid_t uid; /* daemon's credentials */
+	pthread_rwlock_t ns_lock;
+	pthread_mutex_t pend_lock;
+	struct fd_pending *pending; /* in creation order */
+	struct fd_pending **pending_tail;
+	uint64_t next_pending_ino;
+	unsigned settle_ms;
+	/* log follower */
+	pthread_t follower;
+	bool follower_running;
+	pthread_mutex_t follow_lock;
+	pthread_cond_t follow_cond;
+	bool follow_stop;
+	struct fd_notify *notify_head;
+	struct timespec last_miss_refresh;
+	struct fd_stats stats;
+	/* raw INIT shim (initpatch.c) */
+	atomic_ullong init_unique; /* unique of the INIT request, 0 = none */
+	uint64_t init_offered; /* kernel INIT flags (flags | flags2 << 32) */
+	bool init_allow_mmap; /* FUSE_DIRECT_IO_ALLOW_MMAP enabled */
+	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
+	char *mnt_abs; /* absolute mount point */
+	double replay_ms; /* initial replay time */
+};
+
+static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* inode.c: pend_lock held unless noted */
+bool fd_is_pending_ino(uint64_t ino);
+struct fd_pending *fd_pend_get(struct fd_ctx *c, uint64_t ino);
+/* Unlogged pending object named @name under @parent (canonical ino). */
+struct fd_pending *fd_pend_lookup(struct fd_ctx *c, uint64_t parent,
+				  const char *name);
+/* New pending object, appended in creation order. -ENOMEM. */
+int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
+		uint32_t mode, uint32_t uid, uint32_t gid,
+		struct fd_pending **out);
+/* Unlogged objects (each will need a log slot). */
+uint64_t fd_pend_unlogged(struct fd_ctx *c);
+/* Mark @p and its pending ancestors as just changed. */
+void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p);
+/* The ino to use for @ino: a logged pending object maps to its namespace
+ * ino. pend_lock NOT held. */
+uint64_t fd_canon(struct fd_ctx *c, uint64_t ino);
+/* Drop @n kernel references; frees what nothing refers to. pend_lock and
+ * ns_lock NOT held. */
+void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
+/* Log every settled object (all unlogged ones with @force: shutdown).
+ * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
+uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
+void fd_pend_free_all(struct fd_ctx *c);
+/* Relative path of directory @dir (logged or pending) plus "/" @name
+ * (when not NULL). ns_lock held, pend_lock NOT held. -ENAMETOOLONG,
+ * -ENOENT. */
+int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
+	       size_t len);
+
+/* ---- attributes (ops_attr.c) -------------------------------------------- */
+
+void fd_stat_node(struct fd_ctx *c, const struct famfs_node *n,
+		  struct stat *st);
+void fd_stat_pending(struct fd_ctx *c, const struct fd_pending *p,
+		     struct stat *st);
+/* Attributes of any inode; ns_lock held. -ENOENT. */
+int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st);
+void fd_entry_fill(struct fd_ctx *c, struct fuse_entry_param *e,
+		   const struct stat *st);
+/* Resolve (parent, name) to attributes; takes a pending reference when the
+ * result is pending. ns_lock held. -ENOENT, -ENOTDIR. */
+int fd_lookup_locked(struct fd_ctx *c, uint64_t parent, const char *name,
+		     struct stat *st);
+
+/* ---- stats (stats.c) ---------------------------------------------------- */
+
+/* Render .meta/.stats into buf; returns the length. */
+size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len);
+
+/* ---- data path (datapath.c) --------------------------------------------- */
+
+struct fd_handle {
+	int kind; /* FD_H_* */
+	uint64_t ino;
+	struct fd_pending *pend; /* FD_H_PENDING */
+	char *text; /* FD_H_TEXT: snapshot of a generated file */
+	size_t text_len;
+	bool writable;
+};
+
+enum { FD_H_FILE = 0, FD_H_PENDING, FD_H_TEXT };
+
+/*
+ * The one place that answers FUSE_OPEN and FUSE_CREATE (@e NULL for OPEN).
+ * The passthrough path hooks in here.
+ */
+void fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		   const struct fuse_entry_param *e, struct fuse_file_info *fi);
+void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  size_t size, off_t off);
+void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		   const char *buf, size_t size, off_t off);
+/* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
+int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
+/* Release a handle (RELEASE, or an OPEN whose reply failed). */
+void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h);
+
+/* ---- FUSE ops ----------------------------------------------------------- */
+
+void fd_ops_fill(struct fuse_lowlevel_ops *ops);
+/* Per-file op tables, filled by each ops_*.c. */
+void fd_ops_dir(struct fuse_lowlevel_ops *ops);
+void fd_ops_attr(struct fuse_lowlevel_ops *ops);
+void fd_ops_file(struct fuse_lowlevel_ops *ops);
+void fd_ops_write(struct fuse_lowlevel_ops *ops);
+
+/* One log line for a refused operation, then the error reply. */
+void fd_refuse(fuse_req_t req, int err, const char *op, uint64_t ino,
+	       const char *name, const char *why);
+
+/* ---- follower (follow.c) ------------------------------------------------ */
+
+int fd_follow_start(struct fd_ctx *c);
+void fd_follow_stop(struct fd_ctx *c);
+/* Queue a kernel dentry invalidation (sent by the follower thread). */
+void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
+/* Refresh now if the log grew (lookup miss on a client); rate-limited.
+ * Called without ns_lock. Returns true when new entries arrived. */
+bool fd_refresh_on_miss(struct fd_ctx *c);
+
+/* ---- session (session.c, initpatch.c) ----------------------------------- */
+
+int fd_session_run(struct fd_ctx *c);
+/* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
+int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+
+#endif /* FAMFSD_H */

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Log follower: a thread that polls the log header every poll interval,
+ * logs settled pending objects on the master (inode.c),
+ * replays new entries under the namespace write lock, and tells the kernel
+ * about them (negative dentries and directory attributes are invalidated),
+ * so files made on the master appear on clients without a remount. It also
+ * sends the dentry invalidations other code queues: notifications are never
+ * sent from a request handler (the kernel may hold the directory lock that
+ * the notification needs).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "famfsd.h"
+
+#define MISS_INTERVAL_NS 50000000LL /* at most one miss refresh per 50 ms */
+
+static void queue_locked(struct fd_ctx *c, uint64_t parent, const char *name)
+{
+	struct fd_notify *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return; /* the entry just expires with its timeout */
+	n->parent = parent;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->next = c->notify_head;
+	c->notify_head = n;
+}
+
+void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name)
+{
+	pthread_mutex_lock(&c->follow_lock);
+	queue_locked(c, parent, name);
+	pthread_cond_signal(&c->follow_cond);
+	pthread_mutex_unlock(&c->follow_lock);
+}
+
+static void send_queued(struct fd_ctx *c)
+{
+	struct fd_notify *n;
+
+	pthread_mutex_lock(&c->follow_lock);
+	n = c->notify_head;
+	c->notify_head = NULL;
+	pthread_mutex_unlock(&c->follow_lock);
+	while (n) {
+		struct fd_notify *next = n->next;
+
+		/* -ENOENT: the kernel has nothing cached; fine. */
+		fuse_lowlevel_notify_inval_entry(c->se, n->parent, n->name,
+						 strlen(n->name));
+		fuse_lowlevel_notify_inval_inode(c->se, n->parent, 0, 0);
+		free(n);
+		n = next;
+	}
+}
+
+/* Replay what the log gained; queue notifications. Returns new entries. */
+static long refresh_pass(struct fd_ctx *c)
+{
+	struct famfs_omf_log_header h;
+	struct famfs_ns_stats st;
+	uint64_t before, after;
+	long n;
+
+	famfs_fs_log_header(c->fs, &h);
+	pthread_rwlock_rdlock(&c->ns_lock);
+	famfs_ns_stats(c->ns, &st);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (h.next_index <= st.next_index)
+		return 0;
+
+	pthread_rwlock_wrlock(&c->ns_lock);
+	famfs_ns_stats(c->ns, &st);
+	before = st.next_index;
+	n = famfs_fs_refresh(c->fs);
+	famfs_ns_stats(c->ns, &st);
+	after = st.next_index;
+	pthread_mutex_lock(&c->follow_lock);
+	for (uint64_t i = before; i < after; i++) {
+		const struct famfs_node *node =
+			famfs_ns_get(c->ns, FAMFS_INO_LOG_BASE + i);
+
+		if (node)
+			queue_locked(c, node->parent, node->name);
+	}
+	pthread_mutex_unlock(&c->follow_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (n < 0 && n != -EBADMSG)
+		fd_log(LOG_WARNING, "log follow: %s", strerror((int)-n));
+	if (after > before) {
+		atomic_fetch_add(&c->stats.refreshes, 1);
+		fd_log(LOG_DEBUG, "log follow: %llu new entries",
+		       (unsigned long long)(after - before));
+	}
+	return (long)(after - before);
+}
+
+bool fd_refresh_on_miss(struct fd_ctx *c)
+{
+	struct timespec now;
+	long long dt;
+	bool go;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&c->follow_lock);
+	dt = (now.tv_sec - c->last_miss_refresh.tv_sec) * 1000000000LL +
+	     (now.tv_nsec - c->last_miss_refresh.tv_nsec);
+	go = dt >= MISS_INTERVAL_NS;
+	if (go)
+		c->last_miss_refresh = now;
+	pthread_mutex_unlock(&c->follow_lock);
+	if (!go || refresh_pass(c) <= 0)
+		return false;
+	/* The follower sends the queued notifications. */
+	pthread_mutex_lock(&c->follow_lock);
+	pthread_cond_signal(&c->follow_cond);
+	pthread_mutex_unlock(&c->follow_lock);
+	return true;
+}
+
+static void *follow_main(void *arg)
+{
+	struct fd_ctx *c = arg;
+	uint64_t unlogged = 0;
+
+	for (;;) {
+		unsigned ms = c->opts->poll_ms;
+		struct timespec until;
+		bool stop;
+
+		/* Pending objects: look again soon to log them once settled. */
+		if (unlogged && ms > c->settle_ms / 2 + 10)
+			ms = c->settle_ms / 2 + 10;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&c->follow_lock);
+		while (!c->follow_stop && !c->notify_head &&
+		       pthread_cond_timedwait(&c->follow_cond, &c->follow_lock,
+					      &until) != ETIMEDOUT)
+			;
+		stop = c->follow_stop;
+		pthread_mutex_unlock(&c->follow_lock);
+		if (stop)
+			break;
+		refresh_pass(c);
+		if (c->role == FAMFS_ROLE_MASTER)
+			unlogged = fd_pend_commit(c, false);
+		send_queued(c);
+	}
+	return NULL;
+}
+
+int fd_follow_start(struct fd_ctx *c)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	/* Timed waits on the monotonic clock (immune to clock steps). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&c->follow_cond);
+	pthread_cond_init(&c->follow_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&c->follower, NULL, follow_main, c);
+	if (rc)
+		return -rc;
+	c->follower_running = true;
+	return 0;
+}
+
+void fd_follow_stop(struct fd_ctx *c)
+{
+	struct fd_notify *n;
+
+	if (!c->follower_running)
+		return;
+	pthread_mutex_lock(&c->follow_lock);
+	c->follow_stop = true;
+	pthread_cond_signal(&c->follow_cond);
+	pthread_mutex_unlock(&c->follow_lock);
+	pthread_join(c->follower, NULL);
+	c->follower_running = false;
+	n = c->notify_head;
+	c->notify_head = NULL;
+	while (n) {
+		struct fd_notify *next = n->next;
+
+		free(n);
+		n = next;
+	}
+}

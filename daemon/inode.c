@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Daemon-side inodes. Logged objects need no table: their numbers come
+ * from the namespace (FAMFS_INO_*), are stable across remounts and hosts,
+ * and never go away (famfs is append-only), so FORGET is a no-op for them.
+ *
+ * Objects created through the mount are pending until they settle (see
+ * struct fd_pending): they live here with a temporary number above
+ * FD_INO_PENDING_BASE, kernel lookup counts and open counts. The commit
+ * pass (run by the follower thread) logs settled ones in creation order,
+ * so a directory is always logged before what it contains; a file's data
+ * is in place before its entry, so a crash loses only unlogged objects.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "famfsd.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+bool fd_is_pending_ino(uint64_t ino)
+{
+	return ino >= FD_INO_PENDING_BASE;
+}
+
+struct fd_pending *fd_pend_get(struct fd_ctx *c, uint64_t ino)
+{
+	for (struct fd_pending *p = c->pending; p; p = p->next)
+		if (p->ino == ino)
+			return p;
+	return NULL;
+}
+
+struct fd_pending *fd_pend_lookup(struct fd_ctx *c, uint64_t parent,
+				  const char *name)
+{
+	for (struct fd_pending *p = c->pending; p; p = p->next)
+		if (p->state == FD_PEND_OPEN && p->parent == parent &&
+		    !strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
+		uint32_t mode, uint32_t uid, uint32_t gid,
+		struct fd_pending **out)
+{
+	struct fd_pending *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->ino = c->next_pending_ino++;
+	p->parent = parent;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->is_dir = S_ISDIR(mode);
+	p->mode = (p->is_dir ? S_IFDIR : S_IFREG) | (mode & 07777);
+	p->uid = uid;
+	p->gid = gid;
+	p->map.type = FAMFS_FMAP_SIMPLE;
+	if (!c->pending_tail)
+		c->pending_tail = &c->pending;
+	*c->pending_tail = p;
+	c->pending_tail = &p->next;
+	fd_pend_touch(c, p);
+	*out = p;
+	return 0;
+}
+
+uint64_t fd_pend_unlogged(struct fd_ctx *c)
+{
+	uint64_t n = 0;
+
+	for (struct fd_pending *p = c->pending; p; p = p->next)
+		n += p->state == FD_PEND_OPEN;
+	return n;
+}
+
+void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p)
+{
+	uint64_t t = now_ns();
+
+	while (p && p->state == FD_PEND_OPEN) {
+		p->touched_ns = t;
+		p = fd_is_pending_ino(p->parent) ? fd_pend_get(c, p->parent) :
+						   NULL;
+	}
+}
+
+uint64_t fd_canon(struct fd_ctx *c, uint64_t ino)
+{
+	struct fd_pending *p;
+
+	if (!fd_is_pending_ino(ino))
+		return ino;
+	pthread_mutex_lock(&c->pend_lock);
+	p = fd_pend_get(c, ino);
+	if (p && p->state == FD_PEND_LOGGED)
+		ino = p->logged_ino;
+	pthread_mutex_unlock(&c->pend_lock);
+	return ino;
+}
+
+/* Free entries nothing refers to any more. pend_lock held. */
+static void reap(struct fd_ctx *c)
+{
+	struct fd_pending **pp = &c->pending;
+
+	while (*pp) {
+		struct fd_pending *p = *pp;
+
+		if (p->state != FD_PEND_OPEN && !p->nlookup && !p->nopen) {
+			*pp = p->next;
+			free(p);
+		} else {
+			pp = &p->next;
+		}
+	}
+	/* Re-find the tail. */
+	c->pending_tail = &c->pending;
+	while (*c->pending_tail)
+		c->pending_tail = &(*c->pending_tail)->next;
+}
+
+void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n)
+{
+	struct fd_pending *p;
+
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	p = fd_pend_get(c, ino);
+	if (p) {
+		p->nlookup = n > p->nlookup ? 0 : p->nlookup - n;
+		/* MKNOD'ed, never opened, forgotten: nothing will close it. */
+		if (p->state == FD_PEND_OPEN && !p->is_dir && !p->nlookup &&
+		    !p->ever_opened) {
+			famfs_ns_release(c->ns, &p->map);
+			p->state = FD_PEND_GONE;
+		}
+		reap(c);
+	}
+	pthread_mutex_unlock(&c->pend_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+}
+
+/* fd_path_of with pend_lock held. */
+static int path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
+			  char *buf, size_t len)
+{
+	const char *parts[FAMFS_MAX_PATHLEN];
+	size_t np = 0, used = 0;
+	uint64_t ino = dir;
+
+	if (name)
+		parts[np++] = name;
+	while (ino != FAMFS_INO_ROOT) {
+		const struct famfs_node *n;
+		struct fd_pending *p;
+
+		if (np == FAMFS_MAX_PATHLEN)
+			return -ENAMETOOLONG;
+		if (fd_is_pending_ino(ino)) {
+			p = fd_pend_get(c, ino);
+			if (p && p->state == FD_PEND_LOGGED) {
+				ino = p->logged_ino;
+				continue;
+			}
+			if (!p || !p->is_dir || p->state != FD_PEND_OPEN)
+				return -ENOENT;
+			parts[np++] = p->name;
+			ino = p->parent;
+			continue;
+		}
+		n = famfs_ns_get(c->ns, ino);
+		if (!n || n->kind != FAMFS_NODE_DIR)
+			return -ENOENT;
+		parts[np++] = n->name;
+		ino = n->parent;
+	}
+	buf[0] = '\0';
+	while (np--) {
+		size_t l = strlen(parts[np]);
+
+		if (used + l + 2 > len ||
+		    used + l + !!used >= FAMFS_MAX_PATHLEN)
+			return -ENAMETOOLONG;
+		if (used)
+			buf[used++] = '/';
+		memcpy(buf + used, parts[np], l + 1);
+		used += l;
+	}
+	return 0;
+}
+
+int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
+	       size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->pend_lock);
+	rc = path_of_locked(c, dir, name, buf, len);
+	pthread_mutex_unlock(&c->pend_lock);
+	return rc;
+}
+
+/* Log one settled object. Both locks and the log lock held. */
+static int commit_one(struct fd_ctx *c, struct fd_pending *p)
+{
+	char path[FAMFS_MAX_PATHLEN + 2];
+	uint64_t ino = 0;
+	int rc;
+
+	rc = path_of_locked(c, p->parent, p->name, path, sizeof(path));
+	if (!rc && p->is_dir) {
+		rc = famfs_fs_mkdir(c->fs, path, p->mode & 07777, p->uid,
+				    p->gid, &ino);
+	} else if (!rc) {
+		rc = famfs_ns_alloc_trim(c->ns, &p->map, p->size);
+		if (!rc)
+			rc = famfs_fs_mkfile(c->fs, path, p->mode & 07777,
+					     p->uid, p->gid, p->size, &p->map,
+					     &ino);
+	}
+	if (rc) {
+		fd_log(LOG_ERR, "%s: cannot log it (%s); it is dropped",
+		       path[0] ? path : p->name, strerror(-rc));
+		return rc;
+	}
+	p->state = FD_PEND_LOGGED;
+	p->logged_ino = ino;
+	fd_log(LOG_DEBUG, "%s: logged as ino %" PRIu64 " (%" PRIu64 " bytes)",
+	       path, ino, p->size);
+	/* Its children now hang under the logged directory. */
+	if (p->is_dir)
+		for (struct fd_pending *q = p->next; q; q = q->next)
+			if (q->parent == p->ino)
+				q->parent = ino;
+	return 0;
+}
+
+static void drop_one(struct fd_ctx *c, struct fd_pending *p)
+{
+	if (!p->is_dir)
+		famfs_ns_release(c->ns, &p->map);
+	p->state = FD_PEND_GONE;
+	/* Pending children of a dropped directory go with it. */
+	for (struct fd_pending *q = p->next; q; q = q->next)
+		if (q->parent == p->ino && q->state == FD_PEND_OPEN)
+			drop_one(c, q);
+}
+
+uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
+{
+	uint64_t now = now_ns(), settle = (uint64_t)c->settle_ms * 1000000ULL;
+	uint64_t left = 0;
+	bool locked = false;
+
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	for (struct fd_pending *p = c->pending; p; p = p->next) {
+		int rc;
+
+		if (p->state != FD_PEND_OPEN)
+			continue;
+		/* Parents first: a pending parent is logged earlier in this
+		 * pass (creation order) or not at all. */
+		if (fd_is_pending_ino(p->parent) ||
+		    (!force && ((p->nopen && !p->is_dir) ||
+				now - p->touched_ns < settle))) {
+			left++;
+			continue;
+		}
+		if (!p->is_dir && !p->size) {
+			fd_log(LOG_INFO,
+			       "%s: closed empty, not logged (famfs cannot log "
+			       "empty files); it disappears",
+			       p->name);
+			drop_one(c, p);
+		} else {
+			rc = locked ? 0 : famfs_fs_lock(c->fs, false);
+			if (!rc) {
+				locked = true;
+				rc = commit_one(c, p);
+			}
+			if (rc)
+				drop_one(c, p);
+		}
+		/* The kernel still maps the name to the temporary inode. */
+		fd_notify_entry(c, p->parent, p->name);
+	}
+	if (locked)
+		famfs_fs_unlock(c->fs);
+	reap(c);
+	pthread_mutex_unlock(&c->pend_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+	return left;
+}
+
+void fd_pend_free_all(struct fd_ctx *c)
+{
+	pthread_mutex_lock(&c->pend_lock);
+	while (c->pending) {
+		struct fd_pending *p = c->pending;
+
+		c->pending = p->next;
+		free(p);
+	}
+	c->pending_tail = &c->pending;
+	pthread_mutex_unlock(&c->pend_lock);
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Directories. opendir takes a snapshot of the listing (names, inode
+ * numbers, types) so offsets stay stable while the log grows; readdirplus
+ * refreshes attributes per entry as it replies.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "famfsd.h"
+
+struct dent {
+	uint64_t ino;
+	uint32_t mode;
+	char name[FAMFS_MAX_PATHLEN];
+};
+
+struct dsnap {
+	size_t n, cap;
+	struct dent *e;
+};
+
+static int snap_add(struct dsnap *s, uint64_t ino, uint32_t mode,
+		    const char *name)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct dent *e = realloc(s->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		s->e = e;
+		s->cap = cap;
+	}
+	s->e[s->n].ino = ino;
+	s->e[s->n].mode = mode;
+	snprintf(s->e[s->n].name, sizeof(s->e[0].name), "%s", name);
+	s->n++;
+	return 0;
+}
+
+static int snap_build(struct fd_ctx *c, uint64_t ino, struct dsnap *s)
+{
+	const struct famfs_node *d;
+	uint64_t dotdot;
+	int rc;
+
+	ino = fd_canon(c, ino);
+	if (fd_is_pending_ino(ino)) {
+		struct fd_pending *p;
+
+		pthread_mutex_lock(&c->pend_lock);
+		p = fd_pend_get(c, ino);
+		rc = !p || p->state != FD_PEND_OPEN ? -ENOENT :
+		     !p->is_dir			    ? -ENOTDIR :
+						      0;
+		dotdot = p ? p->parent : 0;
+		pthread_mutex_unlock(&c->pend_lock);
+		if (rc)
+			return rc;
+		rc = snap_add(s, ino, S_IFDIR, ".");
+		if (!rc)
+			rc = snap_add(s, dotdot, S_IFDIR, "..");
+	} else {
+		d = famfs_ns_get(c->ns, ino);
+		if (!d)
+			return ino == FD_INO_STATS ? -ENOTDIR : -ENOENT;
+		if (d->kind != FAMFS_NODE_DIR)
+			return -ENOTDIR;
+		rc = snap_add(s, d->ino, S_IFDIR, ".");
+		if (!rc)
+			rc = snap_add(s, d->parent, S_IFDIR, "..");
+		for (uint32_t i = 0; !rc && i < d->nchildren; i++) {
+			const struct famfs_node *n =
+				famfs_ns_get(c->ns, d->children[i]);
+
+			if (n)
+				rc = snap_add(s, n->ino, n->mode, n->name);
+		}
+		if (!rc && ino == FAMFS_INO_META)
+			rc = snap_add(s, FD_INO_STATS, S_IFREG, ".stats");
+	}
+	pthread_mutex_lock(&c->pend_lock);
+	for (struct fd_pending *p = c->pending; !rc && p; p = p->next)
+		if (p->state == FD_PEND_OPEN && p->parent == ino)
+			rc = snap_add(s, p->ino, p->mode, p->name);
+	pthread_mutex_unlock(&c->pend_lock);
+	return rc;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct dsnap *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_rwlock_rdlock(&c->ns_lock);
+	rc = snap_build(c, ino, s);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (rc) {
+		free(s->e);
+		free(s);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)s;
+	if (fuse_reply_open(req, fi)) {
+		free(s->e);
+		free(s);
+	}
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct dsnap *s = (struct dsnap *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (s) {
+		free(s->e);
+		free(s);
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void do_readdir(fuse_req_t req, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct dsnap *s = (struct dsnap *)(uintptr_t)fi->fh;
+	char *buf;
+	size_t used = 0;
+
+	if (size > 1u << 20)
+		size = 1u << 20;
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_rwlock_rdlock(&c->ns_lock);
+	for (size_t i = off < 0 ? 0 : (size_t)off; i < s->n; i++) {
+		struct dent *d = &s->e[i];
+		struct stat st;
+		size_t len;
+
+		if (!plus) {
+			memset(&st, 0, sizeof(st));
+			st.st_ino = d->ino;
+			st.st_mode = d->mode;
+			len = fuse_add_direntry(req, buf + used, size - used,
+						d->name, &st, (off_t)i + 1);
+		} else {
+			struct fuse_entry_param e;
+			bool dots = i < 2;
+
+			if (dots) {
+				if (fd_stat_ino(c, d->ino, &st))
+					continue;
+				fd_entry_fill(c, &e, &st);
+				/* No lookup reference for "." and "..". */
+			} else if (fd_lookup_locked(c, s->e[0].ino, d->name,
+						    &st)) {
+				continue; /* gone since the snapshot */
+			} else {
+				fd_entry_fill(c, &e, &st);
+			}
+			len = fuse_add_direntry_plus(req, buf + used,
+						     size - used, d->name, &e,
+						     (off_t)i + 1);
+			if (len > size - used && !dots &&
+			    fd_is_pending_ino(e.ino)) {
+				/* Not sent: give the reference back. */
+				pthread_mutex_lock(&c->pend_lock);
+				struct fd_pending *p = fd_pend_get(c, e.ino);
+
+				if (p && p->nlookup)
+					p->nlookup--;
+				pthread_mutex_unlock(&c->pend_lock);
+			}
+		}
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, true);
+}
+
+void fd_ops_dir(struct fuse_lowlevel_ops *ops)
+{
+	ops->opendir = op_opendir;
+	ops->readdir = op_readdir;
+	ops->readdirplus = op_readdirplus;
+	ops->releasedir = op_releasedir;
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Files: open/release, read/write (datapath.c), flush/fsync. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "famfsd.h"
+
+static bool wants_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
+{
+	if (h->kind == FD_H_PENDING) {
+		struct fd_pending *p = h->pend;
+
+		/* Logged once it settles (commit pass, follower thread). */
+		pthread_mutex_lock(&c->pend_lock);
+		p->nopen--;
+		fd_pend_touch(c, p);
+		pthread_mutex_unlock(&c->pend_lock);
+		/* Logged or dropped earlier: free it once unreferenced. */
+		fd_pend_forget(c, h->ino, 0);
+	}
+	free(h->text);
+	free(h);
+}
+
+static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
+{
+	struct fd_pending *p;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->pend_lock);
+	p = fd_pend_get(c, h->ino);
+	if (!p || p->state == FD_PEND_GONE) {
+		rc = -ENOENT;
+	} else if (p->is_dir) {
+		rc = -EISDIR;
+	} else if ((flags & O_TRUNC) && p->size && p->state != FD_PEND_OPEN) {
+		rc = -EPERM;
+	} else {
+		if ((flags & O_TRUNC) && p->state == FD_PEND_OPEN)
+			p->size = 0;
+		p->nopen++;
+		p->ever_opened = true;
+		fd_pend_touch(c, p);
+		h->kind = FD_H_PENDING;
+		h->pend = p;
+	}
+	pthread_mutex_unlock(&c->pend_lock);
+	return rc;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct fd_handle *h = calloc(1, sizeof(*h));
+	const struct famfs_node *n;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->ino = ino;
+	h->writable = wants_write(fi->flags);
+	if (ino == FD_INO_STATS) {
+		if (h->writable) {
+			rc = -EACCES;
+			why = ".meta files are read-only";
+		} else {
+			h->kind = FD_H_TEXT;
+			h->text = malloc(1024);
+			if (!h->text)
+				rc = -ENOMEM;
+			else {
+				pthread_rwlock_rdlock(&c->ns_lock);
+				h->text_len = fd_stats_render(c, h->text, 1024);
+				pthread_rwlock_unlock(&c->ns_lock);
+			}
+		}
+	} else if (fd_is_pending_ino(ino)) {
+		rc = open_pending(c, h, fi->flags);
+		if (rc == -EPERM)
+			why = "size of a logged file is fixed (O_TRUNC)";
+	} else {
+		pthread_rwlock_rdlock(&c->ns_lock);
+		n = famfs_ns_get(c->ns, ino);
+		if (!n) {
+			rc = -ENOENT;
+		} else if (n->kind == FAMFS_NODE_DIR) {
+			rc = -EISDIR;
+		} else if (n->kind == FAMFS_NODE_META && h->writable) {
+			rc = -EACCES;
+			why = ".meta files are read-only";
+		} else if ((fi->flags & O_TRUNC) && n->size) {
+			rc = -EPERM;
+			why = "size of a logged file is fixed (O_TRUNC)";
+		}
+		pthread_rwlock_unlock(&c->ns_lock);
+	}
+	if (rc) {
+		free(h->text);
+		free(h);
+		if (why)
+			fd_refuse(req, -rc, "open", ino, NULL, why);
+		else
+			fuse_reply_err(req, -rc);
+		return;
+	}
+	fd_reply_open(req, c, h, NULL, fi);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	fd_handle_drop(fd_req_ctx(req), (struct fd_handle *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)ino;
+	fd_data_read(req, fd_req_ctx(req),
+		     (struct fd_handle *)(uintptr_t)fi->fh, size, off);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fd_data_write(req, fd_req_ctx(req),
+		      (struct fd_handle *)(uintptr_t)fi->fh, buf, size, off);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+/* Writes are flushed to the device as they land; nothing is buffered. */
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+void fd_ops_file(struct fuse_lowlevel_ops *ops)
+{
+	ops->open = op_open;
+	ops->release = op_release;
+	ops->read = op_read;
+	ops->write = op_write;
+	ops->flush = op_flush;
+	ops->fsync = op_fsync;
+}

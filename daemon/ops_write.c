@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Metadata changes. Only the master writes the log. New directories and
+ * files stay pending (files reserve space as they grow) and are logged
+ * once they settle (inode.c). Everything famfs cannot express is
+ * refused with one log line; see fd_refuse() callers for the errno table.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "famfsd.h"
+
+/*
+ * Checks for a new name under @parent (canonical; logged or pending):
+ * the parent is a directory outside .meta, the name is free, the path
+ * fits, and the log has a slot for it after every pending object.
+ * ns_lock held.
+ */
+static int new_name_check(struct fd_ctx *c, uint64_t parent, const char *name,
+			  char *path, size_t len, const char **why)
+{
+	uint64_t lfree;
+	bool busy;
+	int rc;
+
+	*why = NULL;
+	if (fd_is_pending_ino(parent)) {
+		struct fd_pending *p;
+
+		pthread_mutex_lock(&c->pend_lock);
+		p = fd_pend_get(c, parent);
+		rc = !p || p->state != FD_PEND_OPEN ? -ENOENT :
+		     !p->is_dir			    ? -ENOTDIR :
+						      0;
+		pthread_mutex_unlock(&c->pend_lock);
+		if (rc)
+			return rc;
+	} else {
+		const struct famfs_node *d = famfs_ns_get(c->ns, parent);
+
+		if (!d)
+			return -ENOENT;
+		if (d->kind != FAMFS_NODE_DIR)
+			return -ENOTDIR;
+		if (parent == FAMFS_INO_META) {
+			*why = ".meta is reserved";
+			return -EPERM;
+		}
+		if (famfs_ns_lookup(c->ns, parent, name))
+			return -EEXIST;
+	}
+	rc = fd_path_of(c, parent, name, path, len);
+	if (rc) {
+		if (rc == -ENAMETOOLONG)
+			*why = "famfs paths are at most 79 bytes";
+		return rc;
+	}
+	rc = famfs_path_check(path, NULL);
+	if (rc) {
+		*why = "not a valid famfs path";
+		return rc;
+	}
+	lfree = famfs_fs_log_free(c->fs);
+	pthread_mutex_lock(&c->pend_lock);
+	busy = fd_pend_lookup(c, parent, name) != NULL;
+	/* Every pending object will need a log slot. */
+	lfree = lfree > fd_pend_unlogged(c) ? lfree - fd_pend_unlogged(c) : 0;
+	pthread_mutex_unlock(&c->pend_lock);
+	if (busy)
+		return -EEXIST;
+	if (!lfree) {
+		*why = "the metadata log is full";
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static bool master_only(fuse_req_t req, struct fd_ctx *c, const char *op,
+			uint64_t parent, const char *name)
+{
+	if (c->role == FAMFS_ROLE_MASTER)
+		return true;
+	fd_refuse(req, EROFS, op, parent, name,
+		  "this host is a client: metadata is read-only");
+	return false;
+}
+
+/* A new pending object; @open: also count an open handle (CREATE). */
+static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
+		       const char *name, mode_t mode, bool open,
+		       struct stat *st)
+{
+	const struct fuse_ctx *who = fuse_req_ctx(req);
+	char path[FAMFS_MAX_PATHLEN + 2];
+	struct fd_pending *p;
+	const char *why;
+	int rc;
+
+	parent = fd_canon(c, parent);
+	pthread_rwlock_rdlock(&c->ns_lock);
+	rc = new_name_check(c, parent, name, path, sizeof(path), &why);
+	if (!rc) {
+		pthread_mutex_lock(&c->pend_lock);
+		/* Re-check under the lock: two creates may race. */
+		if (fd_pend_lookup(c, parent, name)) {
+			rc = -EEXIST;
+		} else {
+			rc = fd_pend_new(c, parent, name, mode, who->uid,
+					 who->gid, &p);
+			if (!rc) {
+				p->nlookup = 1;
+				p->nopen = open;
+				p->ever_opened = open;
+				if (p->is_dir)
+					p->mode = S_IFDIR | (mode & 07777);
+				fd_stat_pending(c, p, st);
+			}
+		}
+		pthread_mutex_unlock(&c->pend_lock);
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (rc && why) {
+		fd_refuse(req, -rc,
+			  S_ISDIR(mode) ? "mkdir" :
+			  open		? "create" :
+					  "mknod",
+			  parent, name, why);
+		return 1;
+	}
+	return rc;
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct fuse_entry_param e;
+	struct stat st;
+	int rc;
+
+	if (!master_only(req, c, "mkdir", parent, name))
+		return;
+	/* Logged once it settles (tools fix modes right after mkdir). */
+	rc = new_pending(req, c, parent, name, S_IFDIR | (mode & 07777), false,
+			 &st);
+	if (rc) {
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		return;
+	}
+	fd_entry_fill(c, &e, &st);
+	if (fuse_reply_entry(req, &e))
+		fd_pend_forget(c, st.st_ino, 1);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct fuse_entry_param e;
+	struct fd_handle *h;
+	struct stat st;
+	int rc;
+
+	if (!master_only(req, c, "create", parent, name))
+		return;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = new_pending(req, c, parent, name, mode, true, &st);
+	if (rc) {
+		free(h);
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		return;
+	}
+	h->kind = FD_H_PENDING;
+	h->ino = st.st_ino;
+	h->writable = true; /* created files may always be written */
+	pthread_mutex_lock(&c->pend_lock);
+	h->pend = fd_pend_get(c, st.st_ino);
+	pthread_mutex_unlock(&c->pend_lock);
+	fd_entry_fill(c, &e, &st);
+	fd_reply_open(req, c, h, &e, fi);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct fuse_entry_param e;
+	struct stat st;
+	int rc;
+
+	(void)rdev;
+	if (!master_only(req, c, "mknod", parent, name))
+		return;
+	if (!S_ISREG(mode)) {
+		fd_refuse(req, EPERM, "mknod", parent, name,
+			  "famfs holds only regular files and directories");
+		return;
+	}
+	rc = new_pending(req, c, parent, name, mode, false, &st);
+	if (rc) {
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		return;
+	}
+	fd_entry_fill(c, &e, &st);
+	if (fuse_reply_entry(req, &e))
+		fd_pend_forget(c, st.st_ino, 1);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+			 off_t len, struct fuse_file_info *fi)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+	struct fd_handle *h = (struct fd_handle *)(uintptr_t)fi->fh;
+	uint64_t end;
+	struct stat st;
+	int rc;
+
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		fd_refuse(req, EOPNOTSUPP, "fallocate", ino, NULL,
+			  "only plain allocation is supported");
+		return;
+	}
+	if (off < 0 || len <= 0 ||
+	    __builtin_add_overflow((uint64_t)off, (uint64_t)len, &end)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (h->kind == FD_H_PENDING && h->pend->state == FD_PEND_OPEN) {
+		rc = fd_pend_reserve(c, h->pend, end);
+		if (rc) {
+			fd_refuse(req, -rc, "fallocate", ino, NULL,
+				  rc == -EFBIG ? "would need more than 16 "
+						 "extents" :
+						 "no device space left");
+			return;
+		}
+		pthread_mutex_lock(&c->pend_lock);
+		if (!(mode & FALLOC_FL_KEEP_SIZE) && end > h->pend->size)
+			h->pend->size = end;
+		pthread_mutex_unlock(&c->pend_lock);
+		fuse_reply_err(req, 0);
+		return;
+	}
+	pthread_rwlock_rdlock(&c->ns_lock);
+	rc = fd_stat_ino(c, ino, &st);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	/* Already allocated up to the size: nothing to do. */
+	if (end <= (uint64_t)st.st_size)
+		fuse_reply_err(req, 0);
+	else
+		fd_refuse(req, EFBIG, "fallocate", ino, NULL,
+			  "size of a logged file is fixed");
+}
+
+/* Namespace changes famfs cannot log: EROFS on clients, EPERM here. */
+static void refuse_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
+		      const char *name)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+
+	if (!master_only(req, c, op, parent, name))
+		return;
+	fd_refuse(req, EPERM, op, parent, name,
+		  "famfs is append-only: names are never removed or moved");
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse_ns(req, "unlink", parent, name);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse_ns(req, "rmdir", parent, name);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)newparent;
+	(void)newname;
+	(void)flags;
+	refuse_ns(req, "rename", parent, name);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino;
+	struct fd_ctx *c = fd_req_ctx(req);
+
+	if (master_only(req, c, "link", newparent, newname))
+		fd_refuse(req, EPERM, "link", newparent, newname,
+			  "famfs has no hard links");
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link;
+	struct fd_ctx *c = fd_req_ctx(req);
+
+	if (master_only(req, c, "symlink", parent, name))
+		fd_refuse(req, EPERM, "symlink", parent, name,
+			  "famfs has no symbolic links");
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	(void)value;
+	(void)size;
+	(void)flags;
+	fd_refuse(req, ENOTSUP, "setxattr", ino, name,
+		  "famfs stores no extended attributes");
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fd_refuse(req, ENOTSUP, "removexattr", ino, name,
+		  "famfs stores no extended attributes");
+}
+
+void fd_ops_write(struct fuse_lowlevel_ops *ops)
+{
+	ops->mkdir = op_mkdir;
+	ops->create = op_create;
+	ops->mknod = op_mknod;
+	ops->fallocate = op_fallocate;
+	ops->unlink = op_unlink;
+	ops->rmdir = op_rmdir;
+	ops->rename = op_rename;
+	ops->link = op_link;
+	ops->symlink = op_symlink;
+	ops->setxattr = op_setxattr;
+	ops->removexattr = op_removexattr;
+}

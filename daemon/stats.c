@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+/* .meta/.stats: counters as "key value" lines (CONTRACT.md). Callers hold
+ * ns_lock for reading. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "famfsd.h"
+
+size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
+{
+	struct famfs_ns_stats st;
+	int n;
+
+	famfs_ns_stats(c->ns, &st);
+	n = snprintf(buf, len,
+		     "role %s\n"
+		     "data_path %s\n"
+		     "read_upcalls %llu\n"
+		     "write_upcalls %llu\n"
+		     "passthrough_opens %llu\n"
+		     "daemon_opens %llu\n"
+		     "backing_registrations %llu\n"
+		     "log_entries %" PRIu64 "\n"
+		     "refreshes %llu\n",
+		     famfs_role_name(c->role),
+		     c->passthrough ? "passthrough" : "daemon",
+		     (unsigned long long)c->stats.read_upcalls,
+		     (unsigned long long)c->stats.write_upcalls,
+		     (unsigned long long)c->stats.passthrough_opens,
+		     (unsigned long long)c->stats.daemon_opens,
+		     (unsigned long long)c->stats.backing_registrations,
+		     st.next_index, (unsigned long long)c->stats.refreshes);
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Smoke test: famfsd mounts an image for real, serves and writes files,
+# keeps them across a remount, refuses a second instance, and a second
+# "host" (other system UUID) follows the log as a client.
+# Usage: smoke.sh FAMFSD MKIMAGE
+set -euo pipefail
+famfsd=$1
+mkimage=$2
+
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
+	echo "SKIP: needs root and /dev/fuse"
+	exit 77
+fi
+
+work=$(mktemp -d /tmp/famfsd-smoke.XXXXXX)
+pids=()
+cleanup() {
+	for m in "$work"/m1 "$work"/m2; do
+		grep -q " $m " /proc/mounts && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
+	done
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$work"/*.log; do echo "== $f"; tail -20 "$f"; done
+	exit 1
+}
+
+# Start famfsd in the foreground (background job); wait for the mount.
+start() { # LOG MNT ARGS...
+	local log=$1 mnt=$2
+	shift 2
+	"$famfsd" -f "$@" "$work/img" "$mnt" >"$log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		grep -q " $mnt fuse.famfs " /proc/mounts && return 0
+		kill -0 $! 2>/dev/null || fail "famfsd exited: $(cat "$log")"
+		sleep 0.1
+	done
+	fail "mount of $mnt did not appear"
+}
+
+stop() { # PID MNT: SIGTERM must unmount and exit 0
+	kill -TERM "$1"
+	wait "$1" || fail "famfsd exit status $? after SIGTERM"
+	grep -q " $2 " /proc/mounts && fail "$2 still mounted"
+	return 0
+}
+
+mkdir -p "$work/m1" "$work/m2"
+"$mkimage" "$work/img" 4096 "$work/uuid-a"
+head -c 5000000 /dev/urandom >"$work/src.bin"
+tar cf "$work/t.tar" -C "$work" src.bin
+m=$work/m1
+c=$work/m2
+
+# Phase 1: a master that logs new objects only at shutdown (long settle
+# time), so everything below is checked while still pending.
+start "$work/a.log" "$m" -u "$work/uuid-a" -p 100 --settle-ms 3600000
+grep -q "role=master data=daemon (mmap not coherent across hosts)" \
+	"$work/a.log" || fail "startup line"
+grep -q "^$work/img $m fuse.famfs " /proc/mounts || fail "fsname/type"
+mkdir "$m/dir"
+cp "$work/src.bin" "$m/dir/file"
+cmp "$work/src.bin" "$m/dir/file" || fail "data differs after cp"
+[ "$(stat -c %s "$m/dir/file")" = 5000000 ] || fail "size"
+grep -qx "role master" "$m/.meta/.stats" || fail ".stats role"
+grep -q "^read_upcalls [1-9]" "$m/.meta/.stats" || fail ".stats reads"
+# Modes fixed after creation (tar, cp -a, rsync do this) are what is logged.
+mkdir "$m/t"
+tar xf "$work/t.tar" -C "$m/t" || fail "tar x"
+chmod 0750 "$m/t"
+[ "$(stat -c %a "$m/t")" = 750 ] || fail "chmod of a pending dir"
+# Shared mmap (FUSE_DIRECT_IO_ALLOW_MMAP, requested through the INIT shim).
+python3 - "$m/dir/file" "$work/src.bin" <<'PY' || fail "mmap"
+import mmap, sys
+with open(sys.argv[1], "r+b") as f, open(sys.argv[2], "rb") as g:
+    m = mmap.mmap(f.fileno(), 0, mmap.MAP_SHARED)
+    assert m[:] == g.read(), "mmap contents differ"
+    m.close()
+PY
+long=$(printf 'n%.0s' $(seq 80))
+out=$(touch "$m/$long" 2>&1) && fail "80-byte name accepted"
+[[ $out == *"File name too long"* ]] || fail "long name errno: $out"
+# One daemon per device and system UUID on a host.
+out=$("$famfsd" -f -u "$work/uuid-a" "$work/img" "$c" 2>&1) &&
+	fail "second daemon started"
+[[ $out == *"lock"*"pid"* ]] || fail "second daemon message: $out"
+# Still open at shutdown: logged then, not lost.
+exec 3>"$m/dir/open"
+echo open >&3
+stop "${pids[0]}" "$m"
+exec 3>&-
+
+# Phase 2: everything was logged; a master that logs at once (settle 0)
+# and a second host (other system UUID) that follows the log as a client.
+start "$work/a2.log" "$m" -u "$work/uuid-a" -p 100 --settle-ms 0
+cmp "$work/src.bin" "$m/dir/file" || fail "data after remount"
+cmp "$work/src.bin" "$m/t/src.bin" || fail "tar data after remount"
+[ "$(stat -c %a "$m/t")" = 750 ] || fail "mode of t after remount"
+[ "$(cat "$m/dir/open" 2>&1)" = open ] || fail "file open at shutdown"
+# Refused operations keep their documented errno.
+out=$(rm "$m/dir/file" 2>&1) && fail "unlink succeeded"
+[[ $out == *"Operation not permitted"* ]] || fail "unlink errno: $out"
+out=$(bash -c "echo x >>'$m/dir/file'" 2>&1) && fail "append succeeded"
+[[ $out == *"File too large"* ]] || fail "append errno: $out"
+
+start "$work/b.log" "$c" -u "$work/uuid-b" -p 100
+grep -q "role=client" "$work/b.log" || fail "client role"
+cmp "$work/src.bin" "$c/dir/file" || fail "client data"
+out=$(mkdir "$c/nope" 2>&1) && fail "client mkdir succeeded"
+[[ $out == *"Read-only file system"* ]] || fail "client mkdir errno: $out"
+ls "$c/dir" >/dev/null # cache the directory (and a negative entry)
+[ -e "$c/dir/later" ] && fail "later exists early"
+echo later >"$m/dir/later"
+for _ in $(seq 200); do
+	[ -e "$c/dir/later" ] && break
+	sleep 0.05
+done
+[ "$(cat "$c/dir/later" 2>&1)" = later ] || fail "client did not follow"
+ino=$(stat -c %i "$m/dir/file")
+[ "$(stat -c %i "$c/dir/file")" = "$ino" ] || fail "ino differs across hosts"
+stop "${pids[2]}" "$c"
+stop "${pids[1]}" "$m"
+echo "PASS"
