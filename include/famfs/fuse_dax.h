@@ -52,6 +52,35 @@ typedef uint64_t fd_u64;
 /* FUSE_DEV_IOC_BACKING_CLOSE = _IOW(229, 2, uint32_t) */
 #define FUSE_DAX_IOC_BACKING_CLOSE 0x4004E502u
 
+/* Opcodes the daemon's raw hooks and the test emulator look at. */
+#define FUSE_DAX_OP_LOOKUP 1u
+#define FUSE_DAX_OP_FORGET 2u
+#define FUSE_DAX_OP_OPEN 14u
+#define FUSE_DAX_OP_READ 15u
+#define FUSE_DAX_OP_WRITE 16u
+#define FUSE_DAX_OP_RELEASE 18u
+#define FUSE_DAX_OP_INIT 26u
+#define FUSE_DAX_OP_CREATE 35u
+
+/* struct fuse_in_header: 40 bytes before every request's arguments. */
+struct fuse_dax_in_header {
+	fd_u32 len; /* whole request, header included */
+	fd_u32 opcode;
+	fd_u64 unique;
+	fd_u64 nodeid;
+	fd_u32 uid, gid, pid;
+	fd_u32 extlen_padding; /* u16 total_extlen (8-byte units), u16 pad */
+};
+FD_STATIC_ASSERT(sizeof(struct fuse_dax_in_header) == 40, "in_header");
+
+/* struct fuse_out_header: 16 bytes before every reply's payload. */
+struct fuse_dax_out_header {
+	fd_u32 len; /* whole reply, header included */
+	fd_s32 error; /* 0 or -errno */
+	fd_u64 unique;
+};
+FD_STATIC_ASSERT(sizeof(struct fuse_dax_out_header) == 16, "out_header");
+
 /* fuse_init_in: the fields the proposal reads (first 64 bytes). */
 struct fuse_dax_init_in {
 	fd_u32 major; /* protocol major (7) */
