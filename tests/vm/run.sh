@@ -131,6 +131,10 @@ with_libs() {
 	done
 }
 with_libs /usr/bin/ndctl
+# glibc dlopens libgcc_s for pthread_cancel (libfuse's thread pool): ldd
+# does not list it
+l=$(gcc -print-file-name=libgcc_s.so.1)
+install -D -m644 "$(readlink -f "$l")" "$R/lib/x86_64-linux-gnu/libgcc_s.so.1"
 cp "$BIN"/* "$R/usr/local/bin/"
 [ -n "$FAMFSD" ] && with_libs "$FAMFSD"
 [ -n "${FAMFS_CLI:-}" ] && with_libs "$FAMFS_CLI"
@@ -177,6 +181,23 @@ show() { # the scenario's own lines, without kernel noise
 		sed "s/^/  $1| /"
 }
 
+UUID_A=aaaaaaaa-1111-2222-3333-00000000000a
+UUID_B=bbbbbbbb-1111-2222-3333-00000000000b
+# famfs_image UUID: $WORK/famfs.nv = the formatted NVDIMM (devdax info block
+# at 4 KiB) + a fresh famfs whose master is UUID, written at dax offset 0
+# (file offset 2 MiB with map=mem). Sparse all the way.
+famfs_image() {
+	local mkimage=$CACHE/build-famfsd/tests/integration/mkimage
+	[ -f "$WORK/formatted.nv" ] || { log "famfs_image: run the format scenario first"; return 1; }
+	echo "$1" >"$WORK/uuid"
+	rm -f "$WORK/famfs.img"
+	"$mkimage" "$WORK/famfs.img" "$(($(stat -c %s "$WORK/formatted.nv") / 1048576 - 2))" \
+		"$WORK/uuid" || return 1
+	cp --sparse=always "$WORK/formatted.nv" "$WORK/famfs.nv"
+	dd if="$WORK/famfs.img" of="$WORK/famfs.nv" bs=1M seek=2 conv=notrunc,sparse status=none
+	rm -f "$WORK/famfs.img"
+}
+
 fail=0
 for s in $SCEN; do
 	case $s in
@@ -185,6 +206,7 @@ for s in $SCEN; do
 		truncate -s "$NVSIZE" "$IMG"
 		guest format format || fail=1
 		show format
+		cp --sparse=always "$IMG" "$WORK/formatted.nv"
 		;;
 	evil)
 		guest evil evil || fail=1
@@ -195,14 +217,16 @@ for s in $SCEN; do
 			log "famfsd scenarios: no daemon/ in this tree yet: SKIPPED (not counted)"
 			continue
 		fi
-		guest famfsd famfsd "vm.uuid=11111111-2222-3333-4444-555555555555" || fail=1
+		famfs_image "$UUID_A" || { fail=1; continue; }
+		guest famfsd famfsd "vm.uuid=$UUID_A" "$WORK/famfs.nv" || fail=1
 		show famfsd
 		;;
 	pair)
 		[ -z "$FAMFSD" ] && continue
-		guest pairA pair "vm.role=A vm.uuid=aaaaaaaa-0000-0000-0000-00000000000a" &
+		famfs_image "$UUID_A" || { fail=1; continue; }
+		guest pairA pair "vm.role=A vm.uuid=$UUID_A" "$WORK/famfs.nv" &
 		pa=$!
-		guest pairB pair "vm.role=B vm.uuid=bbbbbbbb-0000-0000-0000-00000000000b" &
+		guest pairB pair "vm.role=B vm.uuid=$UUID_B" "$WORK/famfs.nv" &
 		pb=$!
 		wait $pa || fail=1
 		wait $pb || fail=1

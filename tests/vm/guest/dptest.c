@@ -31,6 +31,8 @@
 
 #define MIB (1024ULL * 1024ULL)
 
+static int quiet; /* polling: mismatches are expected, don't report them */
+
 static uint64_t pat(uint64_t seed, uint64_t off)
 {
 	uint64_t z = seed * 0x9E3779B97F4A7C15ULL + off / 8;
@@ -100,7 +102,8 @@ static uint64_t xfer(int fd, uint64_t seed, int mm, int wr, uint64_t off,
 		for (i = 0; i < len / 8; i++) {
 			if (wr)
 				p[i] = pat(seed, off + i * 8);
-			else if (p[i] != pat(seed, off + i * 8) && !bad++)
+			else if (p[i] != pat(seed, off + i * 8) && !bad++ &&
+				 !quiet)
 				fprintf(stderr, "first mismatch at %llu\n",
 					(unsigned long long)(off + i * 8));
 		}
@@ -119,7 +122,8 @@ static uint64_t xfer(int fd, uint64_t seed, int mm, int wr, uint64_t off,
 		} else {
 			r = pread(fd, buf, n, o);
 			for (i = 0; r == (ssize_t)n && i < n / 8; i++)
-				if (buf[i] != pat(seed, o + i * 8) && !bad++)
+				if (buf[i] != pat(seed, o + i * 8) && !bad++ &&
+				    !quiet)
 					fprintf(stderr,
 						"first mismatch at %llu\n",
 						(unsigned long long)(o +
@@ -266,6 +270,7 @@ int main(int argc, char **argv)
 		int polls = 0;
 
 		seed = strtoull(argv[3], NULL, 0);
+		quiet = 1;
 		for (;;) {
 			fd = open(argv[2], O_RDONLY);
 			if (fd >= 0) {

@@ -35,11 +35,12 @@ no_oops() {
 		echo "OK   no BUG/WARNING/Oops in the kernel log"
 	fi
 }
-wait_mount() {
+wait_mount() { # MNT [PID]: gives up when PID (the daemon) exits
 	local i=0
 	while ! grep -q " $1 " /proc/mounts; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		[ $i -gt 300 ] && return 1
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
 		usleep 100000
 	done
 }
