@@ -235,9 +235,12 @@ for s in $SCEN; do
 		;;
 	fixture)
 		[ -z "$FAMFSD" ] && continue
-		"$HERE/fixture-prep.sh" "$WORK" || { fail=1; continue; }
-		guest fixture fixture "vm.uuid=ffffffff-0000-0000-0000-00000000000f" \
-			"$WORK/fixture.img" || fail=1
+		# v48-basic: 8 GiB device (128 MiB of guest RAM for struct pages),
+		# simple and interleaved files; this guest formats its own NVDIMM
+		mkdir -p "$WORK/extra-fixture/etc"
+		"$HERE/fixture-prep.py" "${FAMFS_FIXTURES:-$REPO/../shared/fixtures}" v48-basic \
+			"$WORK/fixture.nv" "$WORK/extra-fixture/etc/fixture.list" || { fail=1; continue; }
+		guest fixture fixture "vm.uuid=$UUID_B" "$WORK/fixture.nv" || fail=1
 		show fixture
 		;;
 	*)

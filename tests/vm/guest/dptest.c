@@ -10,6 +10,9 @@
  *   dptest openerr FILE ERRNO     open(O_RDWR) must fail with errno ERRNO
  *   dptest reopen FILE ok|ERRNO   open twice; the second open's result
  *   dptest wait FILE SEED OFF LEN SECS  poll (mmap) until the pattern shows
+ *   dptest fixcheck FILE read|mmap  a fixture file (fixtures/README.md):
+ *                   byte i == (i * 131 + len(relpath)) % 251, relpath =
+ *                   FILE below the mount point (after "/mnt/famfs/")
  *   dptest bench FILE|DEV OFF LEN  mmap: sequential read and write MiB/s,
  *                   random 4 KiB read latency (ns); one "BENCH" line
  * The pattern word at byte offset o (8-aligned) depends only on SEED and o,
@@ -208,6 +211,53 @@ static int bench(const char *path, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* fixtures/README.md pattern; the relative path is FILE after the mount */
+static int fixcheck(const char *path, int mm)
+{
+	const char *rel = strstr(path, "/mnt/famfs/");
+	uint64_t plen, i, bad = 0, len;
+	unsigned char *p;
+	struct stat st;
+	int fd;
+
+	if (!rel)
+		return 2;
+	plen = strlen(rel + strlen("/mnt/famfs/"));
+	fd = openf(path, O_RDONLY);
+	fstat(fd, &st);
+	len = st.st_size;
+	p = malloc(len + 1);
+	if (!p)
+		return 2;
+	if (mm && len) {
+		unsigned char *m = map(fd, 0, len, PROT_READ);
+
+		memcpy(p, m, len);
+		munmap(m, len);
+	} else {
+		for (i = 0; i < len;) {
+			ssize_t r = pread(fd, p + i, len - i, i);
+
+			if (r <= 0) {
+				fprintf(stderr,
+					"dptest: pread %s at %llu: %s\n", path,
+					(unsigned long long)i,
+					r ? strerror(errno) : "EOF");
+				return 1;
+			}
+			i += r;
+		}
+	}
+	for (i = 0; i < len; i++)
+		if (p[i] != (i * 131 + plen) % 251 && !bad++)
+			fprintf(stderr, "first mismatch at %llu\n",
+				(unsigned long long)i);
+	printf("dptest fixcheck %s %s: %llu bytes %s\n", mm ? "mmap" : "read",
+	       path, (unsigned long long)len, bad ? "MISMATCH" : "OK");
+	free(p);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t off, len, seed;
@@ -292,6 +342,8 @@ int main(int argc, char **argv)
 			usleep(200000);
 		}
 	}
+	if (argc == 4 && !strcmp(argv[1], "fixcheck"))
+		return fixcheck(argv[2], !strcmp(argv[3], "mmap"));
 	if (argc == 5 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], strtoull(argv[3], NULL, 0) * MIB,
 			     strtoull(argv[4], NULL, 0) * MIB);
