@@ -74,7 +74,7 @@ static int open_dev(struct wire *w, unsigned dev, bool *close_it)
 		return w->o.dev0_fd;
 	if (!path) {
 		wire_log(w, LOG_ERR,
-			 "famfsd: device %u: no path configured (famfs.conf "
+			 "device %u: no path configured (famfs.conf "
 			 "key daxdev%u): its files cannot be opened",
 			 dev, dev);
 		return -ENXIO;
@@ -83,15 +83,15 @@ static int open_dev(struct wire *w, unsigned dev, bool *close_it)
 	if (fd < 0) {
 		int e = errno;
 
-		wire_log(w, LOG_ERR, "famfsd: device %u: %s: %s", dev, path,
+		wire_log(w, LOG_ERR, "device %u: %s: %s", dev, path,
 			 strerror(e));
 		return -e;
 	}
 	/* The emulator decides for itself; a real kernel wants devdax. */
 	if (w->o.ioctl_fd < 0 && (fstat(fd, &st) || !S_ISCHR(st.st_mode))) {
 		wire_log(w, LOG_ERR,
-			 "famfsd: device %u: %s: not a dax character device",
-			 dev, path);
+			 "device %u: %s: not a dax character device", dev,
+			 path);
 		close(fd);
 		return -ENODEV;
 	}
@@ -137,7 +137,7 @@ int wire_backing_get(struct wire *w, unsigned dev, int32_t *id)
 			r = -EPROTO;
 		if (dev != 0)
 			wire_log(w, LOG_ERR,
-				 "famfsd: device %u: BACKING_OPEN with "
+				 "device %u: BACKING_OPEN with "
 				 "FUSE_BACKING_DAX: %s",
 				 dev, strerror(-r));
 	}
@@ -161,8 +161,8 @@ void wire_close_backings(struct wire *w)
 		r = wire_ioctl(w, FUSE_DAX_IOC_BACKING_CLOSE, &id, -1);
 		if (r < 0)
 			wire_log(w, LOG_DEBUG,
-				 "famfsd: BACKING_CLOSE %u (device %u): %s", id,
-				 i, strerror(-r));
+				 "BACKING_CLOSE %u (device %u): %s", id, i,
+				 strerror(-r));
 		b->state = -ESHUTDOWN; /* never again after unmount */
 		b->id = 0;
 	}

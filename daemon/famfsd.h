@@ -47,6 +47,8 @@ struct fd_opts {
 	char *fuse_dev;
 	char *fstype;
 	int emulator_fd; /* -1 = none */
+	int emulator_ioctl_fd; /* -1 = none: backing ioctls to the kernel */
+	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
 	bool foreground;
 	bool allow_other;
 	bool default_permissions;
@@ -101,6 +103,8 @@ bool fd_log_enabled(int level);
 int fd_instance_lock(const char *device, const char *uuid_file);
 /* Record our pid in the lock file (after daemonizing). */
 void fd_instance_set_pid(int fd);
+/* Remove the lock file and release the lock (exit). */
+void fd_instance_unlock(int fd);
 
 /* ---- pending objects (inode.c) ----------------------------------------- */
 
@@ -164,6 +168,7 @@ struct fd_ctx {
 	pthread_mutex_t pend_lock;
 	struct fd_pending *pending; /* in creation order */
 	struct fd_pending **pending_tail;
+	struct fd_handle *handles; /* under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
 	/* log follower */
@@ -182,6 +187,7 @@ struct fd_ctx {
 	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */
+	struct wire *wire; /* dax passthrough wire module (wire_glue.c) */
 };
 
 static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
@@ -248,6 +254,8 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
+	bool wire_tracked; /* counted by the wire module (wire_glue.c) */
+	struct fd_handle *prev, *next; /* all live handles (shutdown frees) */
 };
 
 enum { FD_H_FILE = 0, FD_H_PENDING, FD_H_TEXT };
@@ -264,8 +272,14 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		   const char *buf, size_t size, off_t off);
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
+/* A zeroed handle on the live list, or NULL. */
+struct fd_handle *fd_handle_new(struct fd_ctx *c);
+/* Free a handle that was never handed to the kernel. */
+void fd_handle_free(struct fd_ctx *c, struct fd_handle *h);
 /* Release a handle (RELEASE, or an OPEN whose reply failed). */
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h);
+/* Shutdown: free handles the kernel never released. */
+void fd_handle_free_all(struct fd_ctx *c);
 
 /* ---- FUSE ops ----------------------------------------------------------- */
 
@@ -284,6 +298,8 @@ void fd_refuse(fuse_req_t req, int err, const char *op, uint64_t ino,
 
 int fd_follow_start(struct fd_ctx *c);
 void fd_follow_stop(struct fd_ctx *c);
+/* Drop notifications nobody will send (after the session ended). */
+void fd_notify_discard(struct fd_ctx *c);
 /* Queue a kernel dentry invalidation (sent by the follower thread). */
 void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
 /* Refresh now if the log grew (lookup miss on a client); rate-limited.
@@ -295,5 +311,20 @@ bool fd_refresh_on_miss(struct fd_ctx *c);
 int fd_session_run(struct fd_ctx *c);
 /* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
 int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+
+/* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
+
+struct wire;
+/* After the file system is open: create the wire module. 0, or -1 after
+ * printing why (-d passthrough on a device that cannot do dax). */
+int fd_wire_setup(struct fd_ctx *c);
+/* At unmount: BACKING_CLOSE every registration, free the module. */
+void fd_wire_teardown(struct fd_ctx *c);
+/* Answer OPEN/CREATE with the dax extension if the file qualifies, or an
+ * error. Returns true when the request was answered. */
+bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  const struct fuse_entry_param *e, struct fuse_file_info *fi);
+/* A handle is going away (RELEASE or a dropped open reply). */
+void fd_wire_release(struct fd_ctx *c, struct fd_handle *h);
 
 #endif /* FAMFSD_H */

@@ -178,8 +178,6 @@ int fd_follow_start(struct fd_ctx *c)
 
 void fd_follow_stop(struct fd_ctx *c)
 {
-	struct fd_notify *n;
-
 	if (!c->follower_running)
 		return;
 	pthread_mutex_lock(&c->follow_lock);
@@ -188,8 +186,17 @@ void fd_follow_stop(struct fd_ctx *c)
 	pthread_mutex_unlock(&c->follow_lock);
 	pthread_join(c->follower, NULL);
 	c->follower_running = false;
+	fd_notify_discard(c);
+}
+
+void fd_notify_discard(struct fd_ctx *c)
+{
+	struct fd_notify *n;
+
+	pthread_mutex_lock(&c->follow_lock);
 	n = c->notify_head;
 	c->notify_head = NULL;
+	pthread_mutex_unlock(&c->follow_lock);
 	while (n) {
 		struct fd_notify *next = n->next;
 

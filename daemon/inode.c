@@ -258,12 +258,13 @@ static void drop_one(struct fd_ctx *c, struct fd_pending *p)
 
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 {
-	uint64_t now = now_ns(), settle = (uint64_t)c->settle_ms * 1000000ULL;
+	uint64_t now, settle = (uint64_t)c->settle_ms * 1000000ULL;
 	uint64_t left = 0;
 	bool locked = false;
 
 	pthread_rwlock_wrlock(&c->ns_lock);
 	pthread_mutex_lock(&c->pend_lock);
+	now = now_ns(); /* after the locks: no touch can be newer */
 	for (struct fd_pending *p = c->pending; p; p = p->next) {
 		int rc;
 
@@ -273,7 +274,7 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 		 * pass (creation order) or not at all. */
 		if (fd_is_pending_ino(p->parent) ||
 		    (!force && ((p->nopen && !p->is_dir) ||
-				now - p->touched_ns < settle))) {
+				p->touched_ns + settle > now))) {
 			left++;
 			continue;
 		}

@@ -19,6 +19,8 @@
 
 #define FD_RUN_DIR "/run/famfsd"
 
+static char lock_path[128];
+
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -61,23 +63,35 @@ int fd_instance_lock(const char *device, const char *uuid_file)
 		return -1;
 	}
 	snprintf(path, sizeof(path), FD_RUN_DIR "/%016" PRIx64 ".lock", h);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "famfsd: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+	for (;;) {
+		struct stat a, b;
 
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		fprintf(stderr,
-			"famfsd: %s: already served on this host for this "
-			"system UUID (lock %s held by pid %s)\n",
-			device, path, pid[0] ? pid : "?");
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "famfsd: %s: %s\n", path,
+				strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			fprintf(stderr,
+				"famfsd: %s: already served on this host for "
+				"this system UUID (lock %s held by pid %s)\n",
+				device, path, pid[0] ? pid : "?");
+			close(fd);
+			return -1;
+		}
+		/* The holder may have unlinked it on exit: lock the file
+		 * that is really at @path. */
+		if (!fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			break;
 		close(fd);
-		return -1;
 	}
+	snprintf(lock_path, sizeof(lock_path), "%s", path);
 	fd_instance_set_pid(fd);
 	return fd;
 }
@@ -90,4 +104,14 @@ void fd_instance_set_pid(int fd)
 	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
 		fd_log(LOG_WARNING, "cannot record pid in the lock file: %s",
 		       strerror(errno));
+}
+
+void fd_instance_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	/* Still holding the lock: nobody else can own this file now. */
+	if (lock_path[0])
+		unlink(lock_path);
+	close(fd);
 }

@@ -298,7 +298,7 @@ int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		want = record_fits(w, f);
 		if (!want)
 			wire_log(w, LOG_WARNING,
-				 "famfsd: ino %" PRIu64 ": map record exceeds "
+				 "ino %" PRIu64 ": map record exceeds "
 				 "max_open_ext %u bytes: daemon data path",
 				 f->ino, w->init.max_open_ext);
 	}
@@ -311,20 +311,17 @@ int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		/* Open in passthrough mode but this open cannot be: refuse. */
 		wire_release(w, f->ino);
 		wire_log(w, LOG_ERR,
-			 "famfsd: ino %" PRIu64 ": open in passthrough mode, "
+			 "ino %" PRIu64 ": open in passthrough mode, "
 			 "this open cannot be: EBUSY",
 			 f->ino);
 		return -EBUSY;
 	}
-	r = send_pt(w, req, f, e, fi, ids);
-	if (r < 0) {
-		wire_release(w, f->ino);
-		return r;
-	}
-	if (r == 2) {
-		wire_release(w, f->ino);
-		return 2;
-	}
+	/* Counted before the reply: whoever reads the reply sees the count. */
 	atomic_fetch_add(w->o.passthrough_opens, 1);
-	return 1;
+	r = send_pt(w, req, f, e, fi, ids);
+	if (r == 1)
+		return 1;
+	atomic_fetch_sub(w->o.passthrough_opens, 1);
+	wire_release(w, f->ino);
+	return r;
 }

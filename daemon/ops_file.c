@@ -12,8 +12,44 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
+struct fd_handle *fd_handle_new(struct fd_ctx *c)
+{
+	struct fd_handle *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	pthread_mutex_lock(&c->pend_lock);
+	h->next = c->handles;
+	if (c->handles)
+		c->handles->prev = h;
+	c->handles = h;
+	pthread_mutex_unlock(&c->pend_lock);
+	return h;
+}
+
+void fd_handle_free(struct fd_ctx *c, struct fd_handle *h)
+{
+	pthread_mutex_lock(&c->pend_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		c->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&c->pend_lock);
+	free(h->text);
+	free(h);
+}
+
+void fd_handle_free_all(struct fd_ctx *c)
+{
+	while (c->handles)
+		fd_handle_free(c, c->handles);
+}
+
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 {
+	fd_wire_release(c, h);
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
 
@@ -25,8 +61,7 @@ void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 		/* Logged or dropped earlier: free it once unreferenced. */
 		fd_pend_forget(c, h->ino, 0);
 	}
-	free(h->text);
-	free(h);
+	fd_handle_free(c, h);
 }
 
 static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
@@ -58,7 +93,7 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
-	struct fd_handle *h = calloc(1, sizeof(*h));
+	struct fd_handle *h = fd_handle_new(c);
 	const struct famfs_node *n;
 	const char *why = NULL;
 	int rc = 0;
@@ -105,8 +140,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		pthread_rwlock_unlock(&c->ns_lock);
 	}
 	if (rc) {
-		free(h->text);
-		free(h);
+		fd_handle_free(c, h);
 		if (why)
 			fd_refuse(req, -rc, "open", ino, NULL, why);
 		else

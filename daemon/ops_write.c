@@ -167,14 +167,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	if (!master_only(req, c, "create", parent, name))
 		return;
-	h = calloc(1, sizeof(*h));
+	h = fd_handle_new(c);
 	if (!h) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	rc = new_pending(req, c, parent, name, mode, true, &st);
 	if (rc) {
-		free(h);
+		fd_handle_free(c, h);
 		if (rc < 0)
 			fuse_reply_err(req, -rc);
 		return;

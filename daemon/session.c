@@ -19,6 +19,7 @@
 #endif
 
 #include "famfsd.h"
+#include "wire.h"
 
 #define EXIT_RUNTIME 2
 
@@ -234,11 +235,6 @@ int fd_session_run(struct fd_ctx *c)
 	char *optstr = NULL;
 	int lockfd = -1, rc, ret = EXIT_RUNTIME;
 
-	if (o->data_path == FD_PATH_PASSTHROUGH) {
-		fprintf(stderr, "famfsd: --data-path passthrough: dax "
-				"passthrough is not available here\n");
-		return EXIT_RUNTIME;
-	}
 	if (o->emulator_fd < 0) {
 		c->mnt_abs = realpath(o->mountpoint, NULL);
 		if (!c->mnt_abs) {
@@ -263,6 +259,8 @@ int fd_session_run(struct fd_ctx *c)
 
 	if (open_fs(c))
 		goto out;
+	if (fd_wire_setup(c))
+		goto out_fs;
 
 	optstr = mount_optstr(c);
 	if (!optstr || fuse_opt_add_arg(&args, "famfsd") ||
@@ -307,11 +305,16 @@ int fd_session_run(struct fd_ctx *c)
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
 		fd_pend_commit(c, true);
+	fd_notify_discard(c);
+	fd_handle_free_all(c);
 	fd_pend_free_all(c);
-	if (rc < 0)
+	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
+		rc = -EPROTO;
+	else if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
 		ret = 0;
+	wire_close_backings(c->wire);
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:
@@ -323,10 +326,10 @@ out_se:
 out_fs:
 	fuse_opt_free_args(&args);
 	free(optstr);
+	fd_wire_teardown(c);
 	famfs_fs_close(c->fs);
 out:
-	if (lockfd >= 0)
-		close(lockfd);
+	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;
 }

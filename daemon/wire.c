@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wire_internal.h"
@@ -18,6 +19,7 @@ static void log_stderr(int level, const char *fmt, ...)
 	va_list ap;
 
 	(void)level;
+	fputs("famfsd: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -48,6 +50,9 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 	env = getenv(WIRE_ENV_UNROLL);
 	w->unroll = env && !strcmp(env, "1");
 	atomic_init(&w->dax_active, false);
+	atomic_init(&w->init_pending, false);
+	pthread_mutex_init(&w->init_lock, NULL);
+	pthread_cond_init(&w->init_cond, NULL);
 	pthread_mutex_init(&w->bk_lock, NULL);
 	pthread_mutex_init(&w->ino_lock, NULL);
 	*out = w;
@@ -67,6 +72,8 @@ void wire_free(struct wire *w)
 			free(n);
 		}
 	}
+	pthread_mutex_destroy(&w->init_lock);
+	pthread_cond_destroy(&w->init_cond);
 	pthread_mutex_destroy(&w->bk_lock);
 	pthread_mutex_destroy(&w->ino_lock);
 	free(w);
@@ -90,6 +97,11 @@ bool wire_allow_mmap(const struct wire *w)
 const char *wire_fatal(const struct wire *w)
 {
 	return w->fatal[0] ? w->fatal : NULL;
+}
+
+bool wire_init_pending(const struct wire *w)
+{
+	return atomic_load(&w->init_pending);
 }
 
 void wire_init_seen(const struct wire *w, struct wire_init_req *out)
@@ -129,13 +141,20 @@ int wire_parse_init(const void *buf, size_t len, struct wire_init_req *out)
 
 ssize_t wire_io_read(struct wire *w, int fd, void *buf, size_t len)
 {
-	ssize_t n = read(fd, buf, len);
 	struct wire_init_req req;
+	ssize_t n;
 
+	if (atomic_load(&w->init_pending)) {
+		pthread_mutex_lock(&w->init_lock);
+		while (atomic_load(&w->init_pending))
+			pthread_cond_wait(&w->init_cond, &w->init_lock);
+		pthread_mutex_unlock(&w->init_lock);
+	}
+	n = read(fd, buf, len);
 	if (n > 0 && !w->init_done &&
 	    wire_parse_init(buf, (size_t)n, &req) == 1) {
 		w->init = req;
-		w->init_pending = true;
+		atomic_store(&w->init_pending, true);
 	}
 	return n;
 }
@@ -154,8 +173,7 @@ static bool dax_possible(const struct wire *w)
 
 static void set_fatal(struct wire *w, const char *why)
 {
-	snprintf(w->fatal, sizeof(w->fatal),
-		 "famfsd: data path passthrough: %s", why);
+	snprintf(w->fatal, sizeof(w->fatal), "data path passthrough: %s", why);
 	wire_log(w, LOG_ERR, "%s", w->fatal);
 	if (w->se)
 		fuse_session_exit(w->se);
@@ -212,7 +230,7 @@ static void after_init(struct wire *w)
 	if (r == 0) {
 		atomic_store(&w->dax_active, true);
 		wire_log(w, LOG_INFO,
-			 "famfsd: data path passthrough: device 0 registered "
+			 "data path passthrough: device 0 registered "
 			 "as backing id %d, max_open_ext %u",
 			 id, w->init.max_open_ext);
 		return;
@@ -227,9 +245,25 @@ static void after_init(struct wire *w)
 		return;
 	}
 	wire_log(w, LOG_WARNING,
-		 "famfsd: dax passthrough unavailable (BACKING_OPEN with "
+		 "dax passthrough unavailable (BACKING_OPEN with "
 		 "FUSE_BACKING_DAX: %s): using the daemon data path",
 		 strerror(-r));
+}
+
+/*
+ * Replies go out with writev(2). Under ASan the interceptor checks the
+ * iovec only after the call returned, when the peer (kernel or emulator)
+ * may already have reacted, e.g. a RELEASE on another thread freeing the
+ * buffer a READ reply came from: a false use-after-free. The raw syscall
+ * is not intercepted.
+ */
+static ssize_t send_iov(int fd, struct iovec *iov, int count)
+{
+#ifdef __SANITIZE_ADDRESS__
+	return syscall(SYS_writev, fd, iov, count);
+#else
+	return writev(fd, iov, count);
+#endif
 }
 
 ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
@@ -239,11 +273,12 @@ ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
 	size_t len = 0;
 	ssize_t n;
 
-	if (!w->init_pending || count < 1 || iov[0].iov_len < sizeof(oh))
-		return writev(fd, iov, count);
+	if (!atomic_load(&w->init_pending) || count < 1 ||
+	    iov[0].iov_len < sizeof(oh))
+		return send_iov(fd, iov, count);
 	memcpy(&oh, iov[0].iov_base, sizeof(oh));
 	if (oh.unique != w->init.unique)
-		return writev(fd, iov, count);
+		return send_iov(fd, iov, count);
 
 	/* The INIT reply: gather, patch, send, then probe. */
 	for (int i = 0; i < count; i++) {
@@ -254,7 +289,6 @@ ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
 		memcpy(msg + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
 	}
-	w->init_pending = false;
 	w->init_done = true;
 	if (!patch_init(w, msg, len)) {
 		oh.len = sizeof(oh);
@@ -263,9 +297,13 @@ ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
 		len = sizeof(oh);
 	}
 	n = write(fd, msg, len);
-	if (n < 0)
-		return n;
-	if (!w->fatal[0])
+	if (n >= 0 && !w->fatal[0])
 		after_init(w);
+	if (w->o.settled)
+		w->o.settled(w->o.settled_arg);
+	pthread_mutex_lock(&w->init_lock);
+	atomic_store(&w->init_pending, false);
+	pthread_cond_broadcast(&w->init_cond);
+	pthread_mutex_unlock(&w->init_lock);
 	return n;
 }

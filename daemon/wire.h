@@ -58,6 +58,12 @@ struct wire_opts {
 	/* Log sink (the daemon's fd_log); NULL = stderr. */
 	void (*log)(int level, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
+	/*
+	 * Called once INIT is settled (reply written, primary device probed),
+	 * before any later request is read. May be NULL.
+	 */
+	void (*settled)(void *arg);
+	void *settled_arg;
 	/* Counters to bump (.meta/.stats); NULL = keep them internally. */
 	atomic_ullong *passthrough_opens;
 	atomic_ullong *backing_registrations;
@@ -108,7 +114,9 @@ void wire_close_backings(struct wire *w);
 /*
  * Custom-io hooks: the daemon's fuse_custom_io read/writev call these
  * (userdata there is the daemon's context). They behave like read(2) and
- * writev(2) on @fd, plus INIT parsing and patching.
+ * writev(2) on @fd, plus INIT parsing and patching. Between reading INIT
+ * and settling it (reply written, device 0 registered), reads from other
+ * threads wait: no request ever sees an undecided data path.
  */
 ssize_t wire_io_read(struct wire *w, int fd, void *buf, size_t len);
 ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count);
@@ -119,6 +127,8 @@ bool wire_dax_active(const struct wire *w);
 bool wire_allow_mmap(const struct wire *w);
 /* NULL, or why a forced passthrough cannot run (the daemon exits 2). */
 const char *wire_fatal(const struct wire *w);
+/* An INIT request was read and its reply is not written yet. */
+bool wire_init_pending(const struct wire *w);
 /* The INIT request as seen (valid after INIT). */
 void wire_init_seen(const struct wire *w, struct wire_init_req *out);
 

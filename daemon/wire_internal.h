@@ -30,7 +30,9 @@ struct wire {
 	bool unroll; /* test hook: interleave as type 33 */
 
 	/* INIT (session thread only until INIT is answered) */
-	bool init_pending; /* request seen, reply not yet written */
+	atomic_bool init_pending; /* request seen, reply not yet written */
+	pthread_mutex_t init_lock; /* with init_cond: wait for the settle */
+	pthread_cond_t init_cond;
 	bool init_done;
 	struct wire_init_req init;
 	bool want_dax; /* we echoed FUSE_PASSTHROUGH_DAX */

@@ -15,6 +15,35 @@
  * once with FUSE_DEV_IOC_BACKING_OPEN and FUSE_BACKING_DAX, and answers OPEN
  * and CREATE with FOPEN_PASSTHROUGH, the device's backing_id and one extent
  * record after fuse_open_out.
+ *
+ * famfsd's choices (daemon/wire.c, backing.c, openreply.c):
+ *  - Data path: -d auto echoes FUSE_PASSTHROUGH_DAX only when the kernel
+ *    offered it and FUSE_PASSTHROUGH, and device 0 is a devdax character
+ *    device (an image file never qualifies). Right after the INIT reply is
+ *    written (never from the init callback: EPERM) device 0 is registered;
+ *    any error there (EINVAL = a kernel without the proposal) selects the
+ *    daemon's own data path with one log line. No request is read before
+ *    that decision. -d passthrough fails instead: at startup for a non-dax
+ *    device, and at INIT (the INIT reply becomes EPROTO) or right after it
+ *    (failed registration) with exit status 2 and one message.
+ *  - Devices: index 0 is the mounted device, 1.. come from ADD_DAXDEV log
+ *    entries with paths from famfs.conf (daxdevN = PATH). Each is
+ *    registered once, on the first open that needs it; a file on a device
+ *    without a path fails to open with ENXIO (one log line per device).
+ *    All ids are closed (BACKING_CLOSE) at unmount.
+ *  - Records: simple maps as type 33, one extent per famfs extent, file
+ *    offsets cumulative, per-extent backing_id 0 for the device of extent
+ *    0 (whose id is in fuse_open_out.backing_id). Interleaved maps as the
+ *    compact type 34 (size independent of the file size: at most 32 + 24
+ *    * 16 bytes, O(1) address math); unrolling them into type 33 would make
+ *    a 64 GiB file 1 MiB of extents.
+ *  - max_open_ext: a file whose record does not fit is served on the
+ *    daemon's own path (one log line per open); other files keep dax.
+ *  - Files still growing on the master (not logged) are served on the
+ *    daemon's path. One inode is never open in both modes: while any
+ *    handle is open, later opens get the mode of the first (so a file
+ *    opened while pending stays on the daemon path until all its handles
+ *    close). FOPEN_PASSTHROUGH never comes with KEEP_CACHE or DIRECT_IO.
  */
 #ifndef FAMFS_FUSE_DAX_H
 #define FAMFS_FUSE_DAX_H
@@ -204,7 +233,8 @@ FD_STATIC_ASSERT(offsetof(struct fuse_dax_extents, ext) == 24, "extents");
  * the device alignment; each strip's length a multiple of chunk_size and
  * long enough for file_size; dax_offset aligned, inside the device;
  * record size == 32 + 24 * nstrips. Needs its own INIT bit in a real ABI;
- * here it rides on FUSE_PASSTHROUGH_DAX (experimental).
+ * here it rides on FUSE_PASSTHROUGH_DAX (experimental). file_size is the
+ * file's size rounded up to chunk_size. Strip backing_id: as for extents.
  */
 #define FUSE_EXT_DAX_STRIPES 34u
 

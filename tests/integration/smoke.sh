@@ -73,7 +73,7 @@ grep -q "^read_upcalls [1-9]" "$m/.meta/.stats" || fail ".stats reads"
 # Modes fixed after creation (tar, cp -a, rsync do this) are what is logged.
 mkdir "$m/t"
 tar xf "$work/t.tar" -C "$m/t" || fail "tar x"
-chmod 0750 "$m/t"
+chmod 0750 "$m/t" || fail "chmod of a pending dir"
 [ "$(stat -c %a "$m/t")" = 750 ] || fail "chmod of a pending dir"
 # Shared mmap (FUSE_DIRECT_IO_ALLOW_MMAP, requested through the INIT shim).
 python3 - "$m/dir/file" "$work/src.bin" <<'PY' || fail "mmap"

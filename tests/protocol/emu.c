@@ -139,6 +139,13 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 	if (!o->no_ioctl_seam &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, io))
 		return perror("socketpair"), -1;
+	/* Big OPEN replies (8,192 extents) are one datagram each. */
+	for (int i = 0; i < 2; i++) {
+		int sz = 8 << 20;
+
+		setsockopt(sp[i], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		setsockopt(sp[i], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	}
 	snprintf(e->logpath, sizeof(e->logpath), "/tmp/wire/emu-%d-%u.log",
 		 (int)getpid(), seq++);
 	e->pid = fork();
@@ -146,7 +153,7 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		return perror("fork"), -1;
 	if (e->pid == 0) {
 		char fdarg[16], iofdarg[16];
-		const char *argv[24];
+		const char *argv[32];
 		int n = 0, lf;
 
 		/* The child's ends survive exec, under their own numbers. */
@@ -162,7 +169,7 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		argv[n++] = o->famfsd;
 		argv[n++] = "-f";
 		argv[n++] = "-l";
-		argv[n++] = "debug";
+		argv[n++] = o->log_level ? o->log_level : "debug";
 		if (o->config) {
 			argv[n++] = "-c";
 			argv[n++] = o->config;
@@ -171,6 +178,8 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		argv[n++] = o->uuid_file;
 		argv[n++] = "-d";
 		argv[n++] = o->data_path ? o->data_path : "auto";
+		for (int i = 0; i < 4 && o->extra[i]; i++)
+			argv[n++] = o->extra[i];
 		argv[n++] = "--emulator-fd";
 		argv[n++] = fdarg;
 		if (io[1] >= 0) {
@@ -260,11 +269,17 @@ ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 void *buf, size_t cap)
 {
 	uint64_t u = emu_send(e, opcode, nodeid, a1, l1, a2, l2), got;
-	ssize_t n = emu_recv(e, buf, cap);
+	ssize_t n;
 
-	if (n < 16)
-		return -1;
-	memcpy(&got, (uint8_t *)buf + 8, 8);
+	/* Notifications (unique 0) may come first: count, skip. */
+	do {
+		n = emu_recv(e, buf, cap);
+		if (n < 16)
+			return -1;
+		memcpy(&got, (uint8_t *)buf + 8, 8);
+		if (!got)
+			e->nnotify++;
+	} while (!got);
 	if (got != u) {
 		fprintf(stderr, "emu: reply for %llu, expected %llu\n",
 			(unsigned long long)got, (unsigned long long)u);

@@ -28,6 +28,8 @@ struct emu_opts {
 	const char *data_path; /* "auto", "passthrough", "daemon" */
 	int policy; /* enum emu_ioctl_policy */
 	bool no_ioctl_seam; /* don't pass --emulator-ioctl-fd */
+	const char *log_level; /* NULL = debug */
+	const char *extra[4]; /* more famfsd options, NULL-terminated */
 };
 
 struct emu {
@@ -47,6 +49,7 @@ struct emu {
 	int32_t dev_id[EMU_MAX_DEVS];
 	int32_t next_id;
 	uint64_t unique;
+	unsigned nnotify; /* notifications skipped by emu_call */
 	char logpath[256]; /* the daemon's stderr */
 };
 
