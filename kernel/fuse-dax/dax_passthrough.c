@@ -56,11 +56,18 @@ struct fuse_dpt_ext {
 	struct fuse_backing *fb; /* holds a reference */
 };
 
-/* The inode's extent map; one reference per open dax file. */
+/*
+ * The inode's map; one reference per open dax file. Either nr extents
+ * (chunk == 0), or nr strips of a famfs interleaved file: chunk c of the
+ * file is in strip c % nr, row c / nr (ext[] then holds the strips, foff
+ * unused).
+ */
 struct fuse_dpt_map {
 	refcount_t count;
 	u32 nr;
-	u64 size; /* bytes mapped = end of the last extent */
+	u32 chunk_shift; /* stripes: log2(chunk size) */
+	u64 chunk; /* stripes: chunk size; 0 for an extent list */
+	u64 size; /* bytes mapped */
 	struct fuse_dpt_ext ext[];
 };
 
@@ -334,12 +341,95 @@ bad:
 	return ERR_PTR(-EIO);
 }
 
+/* Strip i of a stripes record: reference and checks as for extents. */
+static struct fuse_dpt_map *dpt_stripes_build(struct fuse_conn *fc, u64 ino,
+					      const struct fuse_dax_stripes *rec,
+					      struct fuse_backing *def)
+{
+	u32 i, n = rec->nstrips;
+	struct fuse_dpt_map *map;
+	u64 ch = rec->chunk_size, nchunks, end;
+
+	if (n < 1 || n > 64) {
+		dpt_err(ino, "nstrips %u outside 1..64", n);
+		return ERR_PTR(-EIO);
+	}
+	if (rec->hdr.size != sizeof(*rec) + (u64)n * sizeof(rec->strip[0])) {
+		dpt_err(ino, "record size %u does not match %u strips",
+			rec->hdr.size, n);
+		return ERR_PTR(-EIO);
+	}
+	if (rec->flags) {
+		dpt_err(ino, "reserved fields of the stripe record are not 0");
+		return ERR_PTR(-EIO);
+	}
+	if (!ch || !is_power_of_2(ch) || !rec->file_size ||
+	    rec->file_size % ch) {
+		dpt_err(ino, "chunk size %llu / file size %llu invalid", ch,
+			rec->file_size);
+		return ERR_PTR(-EIO);
+	}
+	nchunks = rec->file_size / ch;
+	map = kvzalloc(struct_size(map, ext, n), GFP_KERNEL);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&map->count, 1);
+	map->chunk = ch;
+	map->chunk_shift = ilog2(ch);
+	map->size = rec->file_size;
+	for (i = 0; i < n; i++) {
+		const struct fuse_dax_strip *st = &rec->strip[i];
+		struct fuse_dpt_ext *m = &map->ext[i];
+		/* rows of strip i: chunks c < nchunks with c % n == i */
+		u64 rows = nchunks > i ? (nchunks - i + n - 1) / n : 0;
+		struct fuse_dpt_dev *dd;
+
+		if (st->flags) {
+			dpt_err(ino, "strip %u: flags 0x%x not 0", i, st->flags);
+			goto bad;
+		}
+		m->fb = st->backing_id ? dpt_lookup(fc, st->backing_id) :
+					 fuse_backing_get(def);
+		if (!m->fb) {
+			dpt_err(ino, "strip %u: backing id %d is not a dax registration",
+				i, st->backing_id);
+			goto bad;
+		}
+		map->nr = i + 1;
+		dd = m->fb->dpt;
+		if (!IS_ALIGNED(ch, dd->align) ||
+		    !IS_ALIGNED(st->dax_offset, dd->align) ||
+		    st->length % ch) {
+			dpt_err(ino, "strip %u: not aligned (chunk %llu dax %llu len %llu, align %u)",
+				i, ch, st->dax_offset, st->length, dd->align);
+			goto bad;
+		}
+		if (st->length < rows * ch) {
+			dpt_err(ino, "strip %u: %llu bytes, %llu rows of %llu needed",
+				i, st->length, rows, ch);
+			goto bad;
+		}
+		if (check_add_overflow(st->dax_offset, st->length, &end) ||
+		    end > dd->size) {
+			dpt_err(ino, "strip %u: dax range %llu+%llu outside the device (%llu bytes)",
+				i, st->dax_offset, st->length, dd->size);
+			goto bad;
+		}
+		m->doff = st->dax_offset;
+		m->len = st->length;
+	}
+	return map;
+bad:
+	dpt_map_free(map);
+	return ERR_PTR(-EIO);
+}
+
 static bool dpt_map_equal(const struct fuse_dpt_map *a,
 			  const struct fuse_dpt_map *b)
 {
 	u32 i;
 
-	if (a->nr != b->nr)
+	if (a->nr != b->nr || a->chunk != b->chunk || a->size != b->size)
 		return false;
 	for (i = 0; i < a->nr; i++)
 		if (a->ext[i].foff != b->ext[i].foff ||
@@ -364,10 +454,10 @@ static bool dpt_map_writable(const struct fuse_dpt_map *map)
  * Walks the extension area. Returns the extents record, NULL when there
  * is none, or ERR_PTR(-EIO) for malformed or unknown records.
  */
-static const struct fuse_dax_extents *dpt_find_record(u64 ino, const u8 *buf,
-						      u32 len)
+static const struct fuse_dax_ext_header *dpt_find_record(u64 ino,
+							 const u8 *buf, u32 len)
 {
-	const struct fuse_dax_extents *found = NULL;
+	const struct fuse_dax_ext_header *found = NULL;
 	u32 off = 0;
 
 	while (off < len) {
@@ -378,19 +468,22 @@ static const struct fuse_dax_extents *dpt_find_record(u64 ino, const u8 *buf,
 			dpt_err(ino, "malformed extension header at offset %u", off);
 			return ERR_PTR(-EIO);
 		}
-		if (h->type != FUSE_EXT_DAX_EXTENTS) {
+		if (h->type != FUSE_EXT_DAX_EXTENTS &&
+		    h->type != FUSE_EXT_DAX_STRIPES) {
 			dpt_err(ino, "unsupported extension type %u", h->type);
 			return ERR_PTR(-EIO);
 		}
 		if (found) {
-			dpt_err(ino, "more than one extent record");
+			dpt_err(ino, "more than one map record");
 			return ERR_PTR(-EIO);
 		}
-		if (h->size < sizeof(*found)) {
-			dpt_err(ino, "extent record too short (%u bytes)", h->size);
+		if (h->size < (h->type == FUSE_EXT_DAX_EXTENTS ?
+				       sizeof(struct fuse_dax_extents) :
+				       sizeof(struct fuse_dax_stripes))) {
+			dpt_err(ino, "map record too short (%u bytes)", h->size);
 			return ERR_PTR(-EIO);
 		}
-		found = (const void *)h;
+		found = h;
 		off += h->size;
 	}
 	return found;
@@ -406,7 +499,7 @@ int fuse_dpt_file_open(struct inode *inode, struct file *file)
 	struct fuse_file *ff = file->private_data;
 	struct fuse_conn *fc = get_fuse_conn(inode);
 	struct fuse_inode *fi = get_fuse_inode(inode);
-	const struct fuse_dax_extents *rec;
+	const struct fuse_dax_ext_header *rec;
 	struct fuse_dpt_map *map = NULL, *old;
 	struct fuse_backing *def;
 	u64 ino = fi->nodeid;
@@ -424,7 +517,10 @@ int fuse_dpt_file_open(struct inode *inode, struct file *file)
 		goto out_put;
 	}
 	if (rec) {
-		map = dpt_map_build(fc, ino, rec, def);
+		if (rec->type == FUSE_EXT_DAX_STRIPES)
+			map = dpt_stripes_build(fc, ino, (const void *)rec, def);
+		else
+			map = dpt_map_build(fc, ino, (const void *)rec, def);
 		if (IS_ERR(map)) {
 			err = PTR_ERR(map);
 			goto out_put;
@@ -521,6 +617,36 @@ static const struct fuse_dpt_ext *dpt_find(const struct fuse_dpt_map *map,
 }
 
 /*
+ * The piece of the map holding file offset pos (an extent, or the chunk of
+ * a striped file), in *out. False past the map.
+ */
+static bool dpt_resolve(const struct fuse_dpt_map *map, u64 pos,
+			struct fuse_dpt_ext *out)
+{
+	const struct fuse_dpt_ext *e;
+	u64 c, row;
+	u32 strip;
+
+	if (!map->chunk) {
+		e = dpt_find(map, pos);
+		if (!e)
+			return false;
+		*out = *e;
+		return true;
+	}
+	if (pos >= map->size)
+		return false;
+	c = pos >> map->chunk_shift;
+	row = div_u64_rem(c, map->nr, &strip);
+	e = &map->ext[strip];
+	out->foff = c << map->chunk_shift;
+	out->doff = e->doff + (row << map->chunk_shift);
+	out->len = map->chunk;
+	out->fb = e->fb;
+	return true;
+}
+
+/*
  * Physical address of device offset doff; *run is set to the bytes that
  * stay physically contiguous from there. Caller holds dax_read_lock.
  */
@@ -551,6 +677,7 @@ static ssize_t dpt_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	struct inode *inode = file_inode(iocb->ki_filp);
 	const struct fuse_dpt_map *map = ff->dpt_map;
 	u64 pos = iocb->ki_pos, limit;
+	struct fuse_dpt_ext piece;
 	ssize_t done = 0;
 
 	if (iocb->ki_pos < 0)
@@ -562,7 +689,7 @@ static ssize_t dpt_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	iov_iter_truncate(iter, limit - pos);
 
 	while (iov_iter_count(iter)) {
-		const struct fuse_dpt_ext *e = dpt_find(map, pos);
+		const struct fuse_dpt_ext *e = &piece;
 		const struct fuse_dpt_dev *dd;
 		u64 doff, run, n;
 		phys_addr_t phys;
@@ -570,7 +697,7 @@ static ssize_t dpt_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		void *kaddr;
 		int id;
 
-		if (!e)
+		if (!dpt_resolve(map, pos, &piece))
 			break;
 		dd = e->fb->dpt;
 		doff = e->doff + (pos - e->foff);
@@ -633,7 +760,8 @@ static vm_fault_t dpt_fault(struct vm_fault *vmf, unsigned int order)
 	const struct fuse_dpt_map *map = ff->dpt_map;
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = ALIGN_DOWN(vmf->address, size);
-	const struct fuse_dpt_ext *e;
+	struct fuse_dpt_ext piece;
+	const struct fuse_dpt_ext *e = &piece;
 	const struct fuse_dpt_dev *dd;
 	u64 pos, doff, run;
 	phys_addr_t phys;
@@ -646,8 +774,7 @@ static vm_fault_t dpt_fault(struct vm_fault *vmf, unsigned int order)
 	if (order && (addr < vma->vm_start || addr + size > vma->vm_end))
 		return VM_FAULT_FALLBACK;
 	pos = (u64)linear_page_index(vma, addr) << PAGE_SHIFT;
-	e = dpt_find(map, pos);
-	if (!e)
+	if (!dpt_resolve(map, pos, &piece))
 		return order ? VM_FAULT_FALLBACK : VM_FAULT_SIGBUS;
 	dd = e->fb->dpt;
 	if (order && e->len - (pos - e->foff) < size)

@@ -33,7 +33,7 @@
 #define BUFSZ (256 * 1024 + 4096)
 #define MAX_EXT 4096
 
-enum { REC_EXTENTS, REC_NONE, REC_HUGE, REC_CHANGE };
+enum { REC_EXTENTS, REC_NONE, REC_HUGE, REC_CHANGE, REC_STRIPES };
 
 /* one served file; ext[] is the record sent at OPEN */
 struct efile {
@@ -44,7 +44,8 @@ struct efile {
 	int id_sel; /* 0 good id, 1 read-only id, 2 bogus id */
 	unsigned int nr, rec_flags, type, size_fix;
 	unsigned long long reserved;
-	struct fuse_dax_extent ext[4];
+	struct fuse_dax_extent ext[4]; /* stripes: dax_offset, length */
+	unsigned long long chunk; /* stripes: chunk size (MiB) */
 	int opens;
 };
 
@@ -104,6 +105,19 @@ static struct efile files[] = {
 	  0,
 	  0,
 	  { E(0, 104, 2) } },
+	/* striped: chunk c in strip c % 2, row c / 2 */
+	{ "striped",
+	  8 * MIB,
+	  REC_STRIPES,
+	  0,
+	  0,
+	  2,
+	  0,
+	  0,
+	  0,
+	  0,
+	  { E(0, 200, 4), E(0, 160, 4) },
+	  2 },
 	{ "plain", 4 * MIB, REC_EXTENTS, FOPEN_DIRECT_IO, 0, 0 },
 	{ "stats", 4096, REC_EXTENTS, FOPEN_DIRECT_IO, 0, 0 },
 	/* hostile maps: every open must fail with EIO */
@@ -294,6 +308,42 @@ static struct efile files[] = {
 	  0,
 	  0,
 	  { E(0, 110, 2) } },
+	{ "bad_s_short",
+	  8 * MIB,
+	  REC_STRIPES,
+	  0,
+	  0,
+	  2,
+	  0,
+	  0,
+	  0,
+	  0,
+	  { E(0, 200, 4), E(0, 160, 2) },
+	  2 },
+	{ "bad_s_chunk",
+	  12 * MIB,
+	  REC_STRIPES,
+	  0,
+	  0,
+	  2,
+	  0,
+	  0,
+	  0,
+	  0,
+	  { E(0, 200, 6), E(0, 160, 6) },
+	  6 },
+	{ "bad_s_n0",
+	  8 * MIB,
+	  REC_STRIPES,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  { E(0, 200, 4) },
+	  2 },
 	{ "bad_keepcache",
 	  2 * MIB,
 	  REC_EXTENTS,
@@ -360,6 +410,22 @@ static void do_open(int fd, unsigned long long unique, struct efile *f)
 	if (f->mode == REC_NONE &&
 	    (f->opens > 1 || !strcmp(f->name, "bad_noext")))
 		goto send;
+	if (f->mode == REC_STRIPES) {
+		struct fuse_dax_stripes *sr = (void *)rec;
+
+		sr->hdr.type = FUSE_EXT_DAX_STRIPES;
+		sr->nstrips = nr;
+		sr->chunk_size = f->chunk * MIB;
+		sr->file_size = f->size;
+		for (i = 0; i < nr; i++) {
+			sr->strip[i].dax_offset = f->ext[i].dax_offset;
+			sr->strip[i].length = f->ext[i].length;
+		}
+		sr->hdr.size =
+			sizeof(*sr) + (nr ? nr : 1) * sizeof(sr->strip[0]);
+		len += sr->hdr.size;
+		goto send;
+	}
 	if (f->mode == REC_HUGE)
 		nr = (FUSE_DAX_DEFAULT_OPEN_EXT - sizeof(*rec)) /
 			     sizeof(rec->ext[0]) +

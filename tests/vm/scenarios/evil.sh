@@ -28,6 +28,13 @@ check "good: read(2) from an offset in the second extent" dptest check $M/good 1
 check "multi: extents on two registrations" dptest fill $M/multi 13 write
 check "multi: second extent is at dax 98 MiB" dptest devcheck /dev/dax0.0 98 2 13 2
 check "multi: mmap reads it back" dptest check $M/multi 13 mmap
+check "striped: write(2) a pattern" dptest fill $M/striped 14 write
+check "striped: chunk 0 (file 0-2 MiB) is strip 0 row 0 (dax 200 MiB)" dptest devcheck /dev/dax0.0 200 2 14 0
+check "striped: chunk 1 (file 2-4 MiB) is strip 1 row 0 (dax 160 MiB)" dptest devcheck /dev/dax0.0 160 2 14 2
+check "striped: chunk 2 (file 4-6 MiB) is strip 0 row 1 (dax 202 MiB)" dptest devcheck /dev/dax0.0 202 2 14 4
+check "striped: chunk 3 (file 6-8 MiB) is strip 1 row 1 (dax 162 MiB)" dptest devcheck /dev/dax0.0 162 2 14 6
+check "striped: mmap reads it back" dptest check $M/striped 14 mmap
+check "striped: mmap write, read(2) back" sh -c "dptest fill $M/striped 15 mmap && dptest check $M/striped 15 read"
 check "ro: read-only registration: read works" dd if=$M/ro of=/dev/null bs=1M
 check "ro: read-only registration: write open fails (EIO)" dptest openerr $M/ro EIO
 check "cached: a second open without an extent list reuses the map" \
@@ -64,6 +71,9 @@ bad size "does not match"
 bad zerolen "length 0"
 bad noext "first dax open without an extent list"
 bad extid "backing id 999 is not a dax"
+bad s_short "rows of"
+bad s_chunk "chunk size"
+bad s_n0 "nstrips 0 outside"
 bad openid ""
 bad keepcache ""
 bad toolong ""
@@ -73,10 +83,10 @@ check "after all that, the good file still works" dptest check $M/good 12 mmap
 
 # ---- benchmark: passthrough mmap against direct mmap of /dev/dax0.0
 # same device range both ways; interleaved, so host noise hits both
-for i in 1 2; do
-	dptest bench $M/bench 0 256
-	dptest bench /dev/dax0.0 512 256
-done
+dptest bench $M/bench 0 256
+dptest bench /dev/dax0.0 512 256
+dptest bench /dev/dax0.0 512 256
+dptest bench $M/bench 0 256
 
 umount $M
 wait $epid

@@ -26,6 +26,7 @@ while read -r size path; do
 	check "$path: pattern via mmap" dptest fixcheck "$M/$path" mmap
 done </etc/fixture.list
 cat $M/.meta/.stats | sed 's/^/INFO stats: /'
+dmesg | grep "dax passthrough" | sed 's/^/INFO dmesg: /'
 kill -TERM $fpid
 wait $fpid
 st=$?

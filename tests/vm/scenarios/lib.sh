@@ -49,3 +49,17 @@ finish() {
 	echo "INFO scenario done: $nfail failure(s)"
 	[ $nfail = 0 ]
 }
+# .meta/.stats snapshots. Reading .stats may itself count as a daemon
+# READ, so no_data_upcalls compares against the cost of one read, measured
+# by two back-to-back snapshots (a, b) before the work and one (c) after.
+snap() { cat "$M/.meta/.stats" >/tmp/snap.$1; }
+sval() { sed -n "s/^$2 //p" /tmp/snap.$1; }
+no_data_upcalls() { # DESC: after snap a; snap b; <work>; snap c
+	local r1 r2 w1 w2
+	r1=$(($(sval b read_upcalls) - $(sval a read_upcalls)))
+	r2=$(($(sval c read_upcalls) - $(sval b read_upcalls)))
+	w1=$(($(sval b write_upcalls) - $(sval a write_upcalls)))
+	w2=$(($(sval c write_upcalls) - $(sval b write_upcalls)))
+	check "$1 (READ upcalls +$r2, WRITE +$w2; reading .stats costs +$r1/+$w1)" \
+		[ "$r2/$w2" = "$r1/$w1" ]
+}
