@@ -177,7 +177,7 @@ guest() {
 	[ "${rc:-x}" = 0 ]
 }
 show() { # the scenario's own lines, without kernel noise
-	grep -E '^(OK|FAIL|INFO|BENCH|REG|INIT|dptest|evilfs|famfsd|VM-|SKIP)' "$WORK/$1/console.log" |
+	grep -E '^(OK|FAIL|INFO|BENCH|RATIO|REG|INIT|dptest|evilfs|famfsd|VM-|SKIP)' "$WORK/$1/console.log" |
 		sed "s/^/  $1| /"
 }
 

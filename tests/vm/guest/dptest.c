@@ -15,6 +15,8 @@
  *                   FILE below the mount point (after "/mnt/famfs/")
  *   dptest bench FILE|DEV OFF LEN  mmap: sequential read and write MiB/s,
  *                   random 4 KiB read latency (ns); one "BENCH" line
+ *   dptest benchpair FILE OFF DEV DEVOFF LEN  both, passes interleaved,
+ *                   plus a "RATIO" line (FILE relative to DEV)
  * The pattern word at byte offset o (8-aligned) depends only on SEED and o,
  * so writer and reader agree across files, devices and guests.
  * OFF/LEN in MiB where given; default the whole file.
@@ -161,53 +163,107 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
-/*
- * Best of 3 passes each (the host is shared: the best pass is the least
- * disturbed one). Faults are counted separately: 2 MiB mappings need one
- * fault per 2 MiB, 4 KiB ones 512.
- */
-static int bench(const char *path, uint64_t off, uint64_t len)
+struct perf {
+	double rd, wr, lat; /* best MiB/s, MiB/s, ns */
+	long flt_read, flt_write;
+};
+
+static volatile uint64_t sink;
+
+/* First touch: read faults, then write faults, counted separately. */
+static void prefault(volatile uint64_t *p, uint64_t len, struct perf *r)
+{
+	uint64_t i, n = len / 8, sum = 0;
+	long f0 = minflt();
+
+	for (i = 0; i < n; i += 512)
+		sum += p[i];
+	r->flt_read = minflt() - f0;
+	f0 = minflt();
+	for (i = 0; i < n; i += 512)
+		p[i] = i;
+	r->flt_write = minflt() - f0;
+	sink += sum;
+}
+
+/* One timed pass of each access pattern; keeps the best of every pass. */
+static void pass(volatile uint64_t *p, uint64_t len, struct perf *r, int k)
+{
+	uint64_t i, n = len / 8, sum = 0, x = 88172645463325252ULL + k;
+	int rounds = 4000;
+	double t0, t;
+
+	t0 = now();
+	for (i = 0; i < n; i++)
+		sum += p[i];
+	t = len / MIB / (now() - t0);
+	r->rd = t > r->rd ? t : r->rd;
+	t0 = now();
+	for (i = 0; i < n; i++)
+		p[i] = i ^ k;
+	t = len / MIB / (now() - t0);
+	r->wr = t > r->wr ? t : r->wr;
+	t0 = now();
+	for (i = 0; i < (uint64_t)rounds; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sum += p[(x % (len / 4096)) * 512];
+	}
+	t = (now() - t0) / rounds * 1e9;
+	r->lat = r->lat == 0 || t < r->lat ? t : r->lat;
+	sink += sum;
+}
+
+static void report(const char *path, const struct perf *r)
+{
+	printf("BENCH %s seq_read_MiBps=%.1f seq_write_MiBps=%.1f "
+	       "rand4k_read_ns=%.0f faults_read=%ld faults_write=%ld\n",
+	       path, r->rd, r->wr, r->lat, r->flt_read, r->flt_write);
+}
+
+static volatile uint64_t *open_map(const char *path, const char *off_mib,
+				   uint64_t len)
 {
 	int fd = openf(path, O_RDWR);
-	volatile uint64_t *p = map(fd, off, len, PROT_READ | PROT_WRITE);
-	uint64_t i, sum = 0, n = len / 8, x = 88172645463325252ULL;
-	double t0, t, rd = 0, wr = 0, lat = 1e18;
-	long f0, flt_read, flt_write;
-	int rounds = 4000, pass;
 
-	f0 = minflt();
-	for (i = 0; i < n; i += 512) /* fault in for reading */
-		sum += p[i];
-	flt_read = minflt() - f0;
-	f0 = minflt();
-	for (i = 0; i < n; i += 512) /* first stores (write faults) */
-		p[i] = i;
-	flt_write = minflt() - f0;
-	for (pass = 0; pass < 3; pass++) {
-		t0 = now();
-		for (i = 0; i < n; i++)
-			sum += p[i];
-		t = len / MIB / (now() - t0);
-		rd = t > rd ? t : rd;
-		t0 = now();
-		for (i = 0; i < n; i++)
-			p[i] = i ^ pass;
-		t = len / MIB / (now() - t0);
-		wr = t > wr ? t : wr;
-		t0 = now();
-		for (i = 0; i < (uint64_t)rounds; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			sum += p[(x % (len / 4096)) * 512];
-		}
-		t = (now() - t0) / rounds * 1e9;
-		lat = t < lat ? t : lat;
+	return map(fd, strtoull(off_mib, NULL, 0) * MIB, len,
+		   PROT_READ | PROT_WRITE);
+}
+
+/*
+ * Sequential read/write bandwidth and random 4 KiB read latency through
+ * mmap, best of 5 passes (the host is shared: the best pass is the least
+ * disturbed one). With a second target (benchpair) the passes alternate
+ * between the two, so host noise hits both alike, and the ratios
+ * first/second are printed (latency: second/first, so > 1 is better).
+ */
+static int bench(const char *pa, const char *oa, const char *pb, const char *ob,
+		 const char *len_mib)
+{
+	uint64_t len = strtoull(len_mib, NULL, 0) * MIB;
+	volatile uint64_t *a = open_map(pa, oa, len), *b = NULL;
+	struct perf ra = { 0 }, rb = { 0 };
+	int k;
+
+	prefault(a, len, &ra);
+	if (pb) {
+		b = open_map(pb, ob, len);
+		prefault(b, len, &rb);
 	}
-	printf("BENCH %s seq_read_MiBps=%.1f seq_write_MiBps=%.1f "
-	       "rand4k_read_ns=%.0f faults_read=%ld faults_write=%ld (%llu)\n",
-	       path, rd, wr, lat, flt_read, flt_write,
-	       (unsigned long long)(sum & 1));
+	for (k = 0; k < 5; k++) {
+		if (b && k % 2)
+			pass(b, len, &rb, k);
+		pass(a, len, &ra, k);
+		if (b && !(k % 2))
+			pass(b, len, &rb, k);
+	}
+	report(pa, &ra);
+	if (b) {
+		report(pb, &rb);
+		printf("RATIO %s/%s seq_read=%.2f seq_write=%.2f rand4k_read=%.2f\n",
+		       pa, pb, ra.rd / rb.rd, ra.wr / rb.wr, rb.lat / ra.lat);
+	}
 	return 0;
 }
 
@@ -345,8 +401,9 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "fixcheck"))
 		return fixcheck(argv[2], !strcmp(argv[3], "mmap"));
 	if (argc == 5 && !strcmp(argv[1], "bench"))
-		return bench(argv[2], strtoull(argv[3], NULL, 0) * MIB,
-			     strtoull(argv[4], NULL, 0) * MIB);
+		return bench(argv[2], argv[3], NULL, NULL, argv[4]);
+	if (argc == 7 && !strcmp(argv[1], "benchpair"))
+		return bench(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	fprintf(stderr, "usage: see the comment at the top of dptest.c\n");
 	return 2;
 }

@@ -83,10 +83,8 @@ check "after all that, the good file still works" dptest check $M/good 12 mmap
 
 # ---- benchmark: passthrough mmap against direct mmap of /dev/dax0.0
 # same device range both ways; interleaved, so host noise hits both
-dptest bench $M/bench 0 256
-dptest bench /dev/dax0.0 512 256
-dptest bench /dev/dax0.0 512 256
-dptest bench $M/bench 0 256
+dptest benchpair $M/bench 0 /dev/dax0.0 512 256
+dptest benchpair /dev/dax0.0 512 $M/bench 0 256
 
 umount $M
 wait $epid
