@@ -72,13 +72,8 @@ static int open_dev(struct wire *w, unsigned dev, bool *close_it)
 	*close_it = false;
 	if (dev == 0)
 		return w->o.dev0_fd;
-	if (!path) {
-		wire_log(w, LOG_ERR,
-			 "device %u: no path configured (famfs.conf "
-			 "key daxdev%u): its files cannot be opened",
-			 dev, dev);
-		return -ENXIO;
-	}
+	if (!path)
+		return wire_devices_known(w, dev);
 	fd = open(path, (w->o.rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
@@ -97,6 +92,31 @@ static int open_dev(struct wire *w, unsigned dev, bool *close_it)
 	}
 	*close_it = true;
 	return fd;
+}
+
+int wire_devices_known(struct wire *w, unsigned dev)
+{
+	if (dev == 0 || (dev < FAMFS_MAX_DAXDEVS && w->o.devpath[dev]))
+		return 0;
+	if (dev < FAMFS_MAX_DAXDEVS &&
+	    atomic_fetch_or(&w->nopath_logged, 1u << dev) & (1u << dev))
+		return -ENXIO;
+	wire_log(w, LOG_ERR,
+		 "device %u: no path configured (famfs.conf key daxdev%u): "
+		 "its files cannot be opened",
+		 dev, dev);
+	return -ENXIO;
+}
+
+int wire_map_devices_known(struct wire *w, const struct famfs_fmap *m)
+{
+	for (unsigned i = 0; i < m->count; i++) {
+		int r = wire_devices_known(w, (unsigned)m->ext[i].devindex);
+
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 int wire_backing_get(struct wire *w, unsigned dev, int32_t *id)

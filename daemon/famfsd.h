@@ -51,6 +51,7 @@ struct fd_opts {
 	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
 	bool foreground;
 	bool allow_other;
+	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
 };
 
@@ -110,7 +111,8 @@ void fd_instance_unlock(int fd);
 
 #define FD_INO_STATS 5ULL /* .meta/.stats (free slot below LOG_BASE) */
 #define FD_INO_PENDING_BASE (1ULL << 62)
-#define FD_SETTLE_MS_DEFAULT 500
+#define FD_SETTLE_MS_DEFAULT 1000
+#define FD_PEND_BUCKETS 4096
 
 enum fd_pend_state { FD_PEND_OPEN = 0, FD_PEND_LOGGED, FD_PEND_GONE };
 
@@ -135,6 +137,9 @@ struct fd_pending {
 	uint64_t logged_ino; /* namespace ino once logged */
 	uint64_t touched_ns; /* CLOCK_MONOTONIC of the last change */
 	struct fd_pending *next; /* creation order: parents first */
+	struct fd_pending *ino_next; /* hash chain by ino */
+	struct fd_pending *name_next; /* hash chain by (parent, name); only
+					 unlogged objects are in it */
 };
 
 /* ---- daemon context ----------------------------------------------------- */
@@ -160,6 +165,7 @@ struct fd_ctx {
 	struct famfs_ns *ns;
 	struct famfs_dev *dev;
 	enum famfs_role role;
+	bool rdonly; /* device opened read-only: no data or log writes */
 	bool passthrough; /* data path in use: set by the wire module */
 	struct fuse_session *se;
 	struct timespec mount_time;
@@ -168,6 +174,9 @@ struct fd_ctx {
 	pthread_mutex_t pend_lock;
 	struct fd_pending *pending; /* in creation order */
 	struct fd_pending **pending_tail;
+	struct fd_pending **pend_by_ino; /* FD_PEND_BUCKETS chains */
+	struct fd_pending **pend_by_name;
+	uint64_t pend_unlogged;
 	struct fd_handle *handles; /* under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
@@ -196,6 +205,8 @@ static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
 }
 
 /* inode.c: pend_lock held unless noted */
+/* Allocate the pending tables (before the session). -ENOMEM. */
+int fd_pend_init(struct fd_ctx *c);
 bool fd_is_pending_ino(uint64_t ino);
 struct fd_pending *fd_pend_get(struct fd_ctx *c, uint64_t ino);
 /* Unlogged pending object named @name under @parent (canonical ino). */
@@ -315,6 +326,9 @@ int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
 /* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
 
 struct wire;
+/* Before anything is opened: -1 after printing why when -d passthrough
+ * names something that is not a character device (an image file). */
+int fd_wire_precheck(struct fd_ctx *c);
 /* After the file system is open: create the wire module. 0, or -1 after
  * printing why (-d passthrough on a device that cannot do dax). */
 int fd_wire_setup(struct fd_ctx *c);

@@ -7,17 +7,77 @@
  * INIT reply in one place: FUSE_DIRECT_IO_ALLOW_MMAP (shared mmap on
  * FOPEN_DIRECT_IO files, kernel >= 6.6) and, when the kernel offers it and
  * the data path allows it, FUSE_PASSTHROUGH + FUSE_PASSTHROUGH_DAX. These
- * hooks only find the wire module from the session's userdata.
+ * hooks find the wire module from the session's userdata. Everything is
+ * traced at debug level: one line per request, one per error reply.
  */
 #include <errno.h>
+#include <linux/fuse.h>
+#include <string.h>
 
 #include "famfsd.h"
 #include "wire.h"
+
+/* Request names for the debug trace. */
+static const char *const op_names[] = {
+	[FUSE_LOOKUP] = "LOOKUP",
+	[FUSE_FORGET] = "FORGET",
+	[FUSE_GETATTR] = "GETATTR",
+	[FUSE_SETATTR] = "SETATTR",
+	[FUSE_READLINK] = "READLINK",
+	[FUSE_SYMLINK] = "SYMLINK",
+	[FUSE_MKNOD] = "MKNOD",
+	[FUSE_MKDIR] = "MKDIR",
+	[FUSE_UNLINK] = "UNLINK",
+	[FUSE_RMDIR] = "RMDIR",
+	[FUSE_RENAME] = "RENAME",
+	[FUSE_LINK] = "LINK",
+	[FUSE_OPEN] = "OPEN",
+	[FUSE_READ] = "READ",
+	[FUSE_WRITE] = "WRITE",
+	[FUSE_STATFS] = "STATFS",
+	[FUSE_RELEASE] = "RELEASE",
+	[FUSE_FSYNC] = "FSYNC",
+	[FUSE_SETXATTR] = "SETXATTR",
+	[FUSE_GETXATTR] = "GETXATTR",
+	[FUSE_LISTXATTR] = "LISTXATTR",
+	[FUSE_REMOVEXATTR] = "REMOVEXATTR",
+	[FUSE_FLUSH] = "FLUSH",
+	[FUSE_INIT] = "INIT",
+	[FUSE_OPENDIR] = "OPENDIR",
+	[FUSE_READDIR] = "READDIR",
+	[FUSE_RELEASEDIR] = "RELEASEDIR",
+	[FUSE_FSYNCDIR] = "FSYNCDIR",
+	[FUSE_GETLK] = "GETLK",
+	[FUSE_SETLK] = "SETLK",
+	[FUSE_SETLKW] = "SETLKW",
+	[FUSE_ACCESS] = "ACCESS",
+	[FUSE_CREATE] = "CREATE",
+	[FUSE_INTERRUPT] = "INTERRUPT",
+	[FUSE_BMAP] = "BMAP",
+	[FUSE_DESTROY] = "DESTROY",
+	[FUSE_IOCTL] = "IOCTL",
+	[FUSE_POLL] = "POLL",
+	[FUSE_NOTIFY_REPLY] = "NOTIFY_REPLY",
+	[FUSE_BATCH_FORGET] = "BATCH_FORGET",
+	[FUSE_FALLOCATE] = "FALLOCATE",
+	[FUSE_READDIRPLUS] = "READDIRPLUS",
+	[FUSE_RENAME2] = "RENAME2",
+	[FUSE_LSEEK] = "LSEEK",
+	[FUSE_COPY_FILE_RANGE] = "COPY_FILE_RANGE",
+};
+
+static const char *op_name(uint32_t op)
+{
+	if (op < sizeof(op_names) / sizeof(op_names[0]) && op_names[op])
+		return op_names[op];
+	return "?";
+}
 
 static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 {
 	struct fd_ctx *c = ud;
 	ssize_t n = wire_io_read(c->wire, fd, buf, len);
+	struct fuse_in_header h;
 
 	if (n == 0) {
 		/* Peer closed (emulator socket): end the session the way an
@@ -25,13 +85,29 @@ static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 		errno = ENODEV;
 		return -1;
 	}
+	if (n >= (ssize_t)sizeof(h) && fd_log_enabled(LOG_DEBUG)) {
+		memcpy(&h, buf, sizeof(h));
+		fd_log(LOG_DEBUG,
+		       "op %s (%u) unique %llu ino %llu pid %u len %zd",
+		       op_name(h.opcode), h.opcode,
+		       (unsigned long long)h.unique,
+		       (unsigned long long)h.nodeid, h.pid, n);
+	}
 	return n;
 }
 
 static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
 {
 	struct fd_ctx *c = ud;
+	struct fuse_out_header oh;
 
+	if (count >= 1 && iov[0].iov_len >= sizeof(oh) &&
+	    fd_log_enabled(LOG_DEBUG)) {
+		memcpy(&oh, iov[0].iov_base, sizeof(oh));
+		if (oh.error)
+			fd_log(LOG_DEBUG, "reply unique %llu error %d",
+			       (unsigned long long)oh.unique, oh.error);
+	}
 	return wire_io_writev(c->wire, fd, iov, count);
 }
 

@@ -31,22 +31,83 @@ bool fd_is_pending_ino(uint64_t ino)
 	return ino >= FD_INO_PENDING_BASE;
 }
 
+int fd_pend_init(struct fd_ctx *c)
+{
+	c->pending_tail = &c->pending;
+	c->pend_by_ino = calloc(FD_PEND_BUCKETS, sizeof(*c->pend_by_ino));
+	c->pend_by_name = calloc(FD_PEND_BUCKETS, sizeof(*c->pend_by_name));
+	if (!c->pend_by_ino || !c->pend_by_name) {
+		free(c->pend_by_ino);
+		free(c->pend_by_name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static size_t ino_bucket(uint64_t ino)
+{
+	return (size_t)(ino % FD_PEND_BUCKETS);
+}
+
+static size_t name_bucket(uint64_t parent, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ parent;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3ULL;
+	return (size_t)(h % FD_PEND_BUCKETS);
+}
+
+static void unchain(struct fd_pending **head, struct fd_pending *p, bool ino)
+{
+	for (; *head; head = ino ? &(*head)->ino_next : &(*head)->name_next) {
+		if (*head == p) {
+			*head = ino ? p->ino_next : p->name_next;
+			return;
+		}
+	}
+}
+
+static void name_insert(struct fd_ctx *c, struct fd_pending *p)
+{
+	size_t b = name_bucket(p->parent, p->name);
+
+	p->name_next = c->pend_by_name[b];
+	c->pend_by_name[b] = p;
+}
+
+static void name_remove(struct fd_ctx *c, struct fd_pending *p)
+{
+	unchain(&c->pend_by_name[name_bucket(p->parent, p->name)], p, false);
+}
+
+/* Leave the unlogged state (name no longer resolves here). */
+static void set_state(struct fd_ctx *c, struct fd_pending *p, int state)
+{
+	if (p->state == FD_PEND_OPEN && state != FD_PEND_OPEN) {
+		name_remove(c, p);
+		c->pend_unlogged--;
+	}
+	p->state = state;
+}
+
 struct fd_pending *fd_pend_get(struct fd_ctx *c, uint64_t ino)
 {
-	for (struct fd_pending *p = c->pending; p; p = p->next)
-		if (p->ino == ino)
-			return p;
-	return NULL;
+	struct fd_pending *p = c->pend_by_ino[ino_bucket(ino)];
+
+	while (p && p->ino != ino)
+		p = p->ino_next;
+	return p;
 }
 
 struct fd_pending *fd_pend_lookup(struct fd_ctx *c, uint64_t parent,
 				  const char *name)
 {
-	for (struct fd_pending *p = c->pending; p; p = p->next)
-		if (p->state == FD_PEND_OPEN && p->parent == parent &&
-		    !strcmp(p->name, name))
-			return p;
-	return NULL;
+	struct fd_pending *p = c->pend_by_name[name_bucket(parent, name)];
+
+	while (p && (p->parent != parent || strcmp(p->name, name)))
+		p = p->name_next;
+	return p;
 }
 
 int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
@@ -65,10 +126,12 @@ int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
 	p->uid = uid;
 	p->gid = gid;
 	p->map.type = FAMFS_FMAP_SIMPLE;
-	if (!c->pending_tail)
-		c->pending_tail = &c->pending;
 	*c->pending_tail = p;
 	c->pending_tail = &p->next;
+	p->ino_next = c->pend_by_ino[ino_bucket(p->ino)];
+	c->pend_by_ino[ino_bucket(p->ino)] = p;
+	name_insert(c, p);
+	c->pend_unlogged++;
 	fd_pend_touch(c, p);
 	*out = p;
 	return 0;
@@ -76,11 +139,7 @@ int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
 
 uint64_t fd_pend_unlogged(struct fd_ctx *c)
 {
-	uint64_t n = 0;
-
-	for (struct fd_pending *p = c->pending; p; p = p->next)
-		n += p->state == FD_PEND_OPEN;
-	return n;
+	return c->pend_unlogged;
 }
 
 void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p)
@@ -118,6 +177,7 @@ static void reap(struct fd_ctx *c)
 
 		if (p->state != FD_PEND_OPEN && !p->nlookup && !p->nopen) {
 			*pp = p->next;
+			unchain(&c->pend_by_ino[ino_bucket(p->ino)], p, true);
 			free(p);
 		} else {
 			pp = &p->next;
@@ -142,7 +202,7 @@ void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n)
 		if (p->state == FD_PEND_OPEN && !p->is_dir && !p->nlookup &&
 		    !p->ever_opened) {
 			famfs_ns_release(c->ns, &p->map);
-			p->state = FD_PEND_GONE;
+			set_state(c, p, FD_PEND_GONE);
 		}
 		reap(c);
 	}
@@ -233,15 +293,21 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 		       path[0] ? path : p->name, strerror(-rc));
 		return rc;
 	}
-	p->state = FD_PEND_LOGGED;
+	set_state(c, p, FD_PEND_LOGGED);
 	p->logged_ino = ino;
 	fd_log(LOG_DEBUG, "%s: logged as ino %" PRIu64 " (%" PRIu64 " bytes)",
 	       path, ino, p->size);
 	/* Its children now hang under the logged directory. */
 	if (p->is_dir)
-		for (struct fd_pending *q = p->next; q; q = q->next)
-			if (q->parent == p->ino)
-				q->parent = ino;
+		for (struct fd_pending *q = p->next; q; q = q->next) {
+			if (q->parent != p->ino)
+				continue;
+			if (q->state == FD_PEND_OPEN)
+				name_remove(c, q);
+			q->parent = ino;
+			if (q->state == FD_PEND_OPEN)
+				name_insert(c, q);
+		}
 	return 0;
 }
 
@@ -249,7 +315,7 @@ static void drop_one(struct fd_ctx *c, struct fd_pending *p)
 {
 	if (!p->is_dir)
 		famfs_ns_release(c->ns, &p->map);
-	p->state = FD_PEND_GONE;
+	set_state(c, p, FD_PEND_GONE);
 	/* Pending children of a dropped directory go with it. */
 	for (struct fd_pending *q = p->next; q; q = q->next)
 		if (q->parent == p->ino && q->state == FD_PEND_OPEN)
@@ -314,5 +380,9 @@ void fd_pend_free_all(struct fd_ctx *c)
 		free(p);
 	}
 	c->pending_tail = &c->pending;
+	free(c->pend_by_ino);
+	free(c->pend_by_name);
+	c->pend_by_ino = c->pend_by_name = NULL;
+	c->pend_unlogged = 0;
 	pthread_mutex_unlock(&c->pend_lock);
 }

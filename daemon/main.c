@@ -21,8 +21,8 @@ static const char usage_text[] =
 	"  -d, --data-path auto|passthrough|daemon\n"
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
-	"                              after their last change (default 500)\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions\n"
+	"                              after their last change (default 1000)\n"
+	"  -o OPT[,OPT]                allow_other, default_permissions, ro\n"
 	"      --attr-timeout SEC      attribute cache time (default 1)\n"
 	"      --entry-timeout SEC     name cache time (default 1)\n"
 	"  -l, --log-level error|warn|info|debug\n"
@@ -164,12 +164,14 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "allow_other")) {
 			o->allow_other = true;
+		} else if (!strcmp(tok, "ro")) {
+			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions)\n",
+				"allow_other, default_permissions, ro)\n",
 				tok);
 			rc = -1;
 			break;

@@ -57,7 +57,7 @@ static ssize_t build_simple(const struct famfs_fmap *m, const int32_t *ids,
 	return (ssize_t)need;
 }
 
-/* One type-33 extent per chunk the file size touches. */
+/* Interleaved: one type-33 extent per chunk the file size touches. */
 static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
 			      const int32_t *ids, int32_t dflt, void *buf,
 			      size_t cap)
@@ -66,7 +66,9 @@ static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
 	size_t need;
 	struct fuse_dax_extents *r = buf;
 
-	if (n > (cap - sizeof(*r)) / sizeof(r->ext[0]) || cap < sizeof(*r))
+	if (!n)
+		return -EINVAL;
+	if (cap < sizeof(*r) || n > (cap - sizeof(*r)) / sizeof(r->ext[0]))
 		return -E2BIG;
 	need = sizeof(*r) + n * sizeof(r->ext[0]);
 	memset(r, 0, need);
@@ -86,34 +88,9 @@ static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
 	return (ssize_t)need;
 }
 
-static ssize_t build_stripes(const struct famfs_fmap *m, uint64_t size,
-			     const int32_t *ids, int32_t dflt, void *buf,
-			     size_t cap)
-{
-	size_t need = sizeof(struct fuse_dax_stripes) +
-		      m->count * sizeof(struct fuse_dax_strip);
-	struct fuse_dax_stripes *r = buf;
-
-	if (need > cap)
-		return -E2BIG;
-	memset(r, 0, need);
-	r->hdr.size = (uint32_t)need;
-	r->hdr.type = FUSE_EXT_DAX_STRIPES;
-	r->nstrips = m->count;
-	r->chunk_size = m->chunk_size;
-	r->file_size =
-		(size + m->chunk_size - 1) / m->chunk_size * m->chunk_size;
-	for (unsigned i = 0; i < m->count; i++) {
-		r->strip[i].dax_offset = m->ext[i].offset;
-		r->strip[i].length = m->ext[i].len;
-		r->strip[i].backing_id = id_for(ids, dflt, m->ext[i].devindex);
-	}
-	return (ssize_t)need;
-}
-
 ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
-			  const int32_t *ids, int32_t dflt, bool unroll,
-			  void *buf, size_t cap)
+			  const int32_t *ids, int32_t dflt, void *buf,
+			  size_t cap)
 {
 	if (!m->count || m->count > FAMFS_MAX_SIMPLE_EXTENTS)
 		return -EINVAL;
@@ -124,9 +101,7 @@ ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
 		return build_simple(m, ids, dflt, buf, cap);
 	if (m->type != FAMFS_FMAP_INTERLEAVE || !m->chunk_size)
 		return -EINVAL;
-	if (unroll)
-		return build_unrolled(m, size, ids, dflt, buf, cap);
-	return build_stripes(m, size, ids, dflt, buf, cap);
+	return build_unrolled(m, size, ids, dflt, buf, cap);
 }
 
 static void fill_timeout(double t, uint64_t *sec, uint32_t *nsec)
@@ -168,7 +143,7 @@ static void fill_entry(struct wire_entry_out *o,
  * Count one more open of @ino. @want is the mode this open qualifies for;
  * an inode already open keeps its mode. Returns the mode to use.
  */
-static int ino_get(struct wire *w, uint64_t ino, bool want, bool *mode)
+int wire_track_open(struct wire *w, uint64_t ino, bool want, bool *mode)
 {
 	struct wire_ino **head = &w->ino[ino % WIRE_INO_BUCKETS], *n;
 
@@ -226,13 +201,27 @@ static int register_devs(struct wire *w, const struct famfs_fmap *m,
 	return 0;
 }
 
+/* Bytes of this file's record (size only; no devices touched). */
+static uint64_t record_size(const struct wire *w, const struct wire_file *f)
+{
+	const struct famfs_fmap *m = f->fmap;
+
+	(void)w;
+	if (m->type == FAMFS_FMAP_INTERLEAVE)
+		return sizeof(struct fuse_dax_extents) +
+		       (f->size + m->chunk_size - 1) / m->chunk_size *
+			       sizeof(struct fuse_dax_extent);
+	return sizeof(struct fuse_dax_extents) +
+	       (uint64_t)m->count * sizeof(struct fuse_dax_extent);
+}
+
 /* Build and send the reply. 1 sent, 2 dropped by the kernel, -errno. */
 static int send_pt(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		   const struct fuse_entry_param *e,
 		   const struct fuse_file_info *fi, const int32_t *ids)
 {
 	size_t pre = e ? sizeof(struct wire_entry_out) : 0;
-	size_t cap = w->init.max_open_ext;
+	size_t cap = (size_t)record_size(w, f); /* <= max_open_ext */
 	struct fuse_dax_open_out oo;
 	int32_t dflt = ids[f->fmap->ext[0].devindex];
 	char *buf;
@@ -242,7 +231,7 @@ static int send_pt(struct wire *w, fuse_req_t req, const struct wire_file *f,
 	buf = malloc(pre + sizeof(oo) + cap);
 	if (!buf)
 		return -ENOMEM;
-	rec = wire_build_record(f->fmap, f->size, ids, dflt, w->unroll,
+	rec = wire_build_record(f->fmap, f->size, ids, dflt,
 				buf + pre + sizeof(oo), cap);
 	if (rec < 0) {
 		free(buf);
@@ -262,25 +251,6 @@ static int send_pt(struct wire *w, fuse_req_t req, const struct wire_file *f,
 	return r == -ENOENT ? 2 : 1;
 }
 
-/* Would this file's record fit? (Size only; no devices touched.) */
-static bool record_fits(const struct wire *w, const struct wire_file *f)
-{
-	const struct famfs_fmap *m = f->fmap;
-	uint64_t need;
-
-	if (m->type == FAMFS_FMAP_INTERLEAVE && !w->unroll)
-		need = sizeof(struct fuse_dax_stripes) +
-		       (uint64_t)m->count * sizeof(struct fuse_dax_strip);
-	else if (m->type == FAMFS_FMAP_INTERLEAVE)
-		need = sizeof(struct fuse_dax_extents) +
-		       (f->size + m->chunk_size - 1) / m->chunk_size *
-			       sizeof(struct fuse_dax_extent);
-	else
-		need = sizeof(struct fuse_dax_extents) +
-		       (uint64_t)m->count * sizeof(struct fuse_dax_extent);
-	return need <= w->init.max_open_ext;
-}
-
 int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		    const struct fuse_entry_param *e,
 		    const struct fuse_file_info *fi)
@@ -295,14 +265,14 @@ int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		r = register_devs(w, f->fmap, ids);
 		if (r < 0)
 			return r;
-		want = record_fits(w, f);
+		want = record_size(w, f) <= w->init.max_open_ext;
 		if (!want)
 			wire_log(w, LOG_WARNING,
 				 "ino %" PRIu64 ": map record exceeds "
 				 "max_open_ext %u bytes: daemon data path",
 				 f->ino, w->init.max_open_ext);
 	}
-	r = ino_get(w, f->ino, want, &mode);
+	r = wire_track_open(w, f->ino, want, &mode);
 	if (r < 0)
 		return r;
 	if (!mode)

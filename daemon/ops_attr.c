@@ -67,18 +67,20 @@ int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st)
 	}
 	if (fd_is_pending_ino(ino)) {
 		struct fd_pending *p;
+		bool logged = false;
 		int rc = -ENOENT;
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
 		if (p && p->state == FD_PEND_LOGGED) {
 			ino = p->logged_ino; /* the namespace has it now */
+			logged = true;
 		} else if (p) {
 			fd_stat_pending(c, p, st);
 			rc = 0;
 		}
 		pthread_mutex_unlock(&c->pend_lock);
-		if (!p || p->state != FD_PEND_LOGGED)
+		if (!logged)
 			return rc;
 	}
 	n = famfs_ns_get(c->ns, ino);

@@ -104,7 +104,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	h->ino = ino;
 	h->writable = wants_write(fi->flags);
-	if (ino == FD_INO_STATS) {
+	if (h->writable && c->rdonly) {
+		rc = -EROFS;
+		why = "the device is read-only";
+	} else if (ino == FD_INO_STATS) {
 		if (h->writable) {
 			rc = -EACCES;
 			why = ".meta files are read-only";

@@ -81,10 +81,11 @@ static int new_name_check(struct fd_ctx *c, uint64_t parent, const char *name,
 static bool master_only(fuse_req_t req, struct fd_ctx *c, const char *op,
 			uint64_t parent, const char *name)
 {
-	if (c->role == FAMFS_ROLE_MASTER)
+	if (c->role == FAMFS_ROLE_MASTER && !c->rdonly)
 		return true;
 	fd_refuse(req, EROFS, op, parent, name,
-		  "this host is a client: metadata is read-only");
+		  c->rdonly ? "the device is read-only" :
+			      "this host is a client: metadata is read-only");
 	return false;
 }
 

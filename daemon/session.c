@@ -70,9 +70,21 @@ static int open_fs(struct fd_ctx *c)
 		  o->role == FD_ROLE_CLIENT ? FAMFS_ROLE_CLIENT :
 					      -1;
 	fo.report = report_bad_entry;
+	if (o->read_only)
+		fo.dev_flags |= FAMFS_DEV_RDONLY;
 	famfs_err_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = famfs_fs_open(o->device, &fo, &c->fs, &err);
+	if (rc == -EACCES || rc == -EROFS || rc == -EPERM) {
+		/* No write access: serve it read-only. */
+		fo.dev_flags |= FAMFS_DEV_RDONLY;
+		famfs_err_clear(&err);
+		rc = famfs_fs_open(o->device, &fo, &c->fs, &err);
+		if (!rc)
+			fd_log(LOG_WARNING,
+			       "%s: no write access; serving it read-only",
+			       o->device);
+	}
 	if (rc) {
 		if (err.field[0] || err.msg[0])
 			fprintf(stderr, "famfsd: %s: %s\n", o->device,
@@ -85,6 +97,7 @@ static int open_fs(struct fd_ctx *c)
 	c->ns = famfs_fs_ns(c->fs);
 	c->dev = famfs_fs_dev(c->fs);
 	c->role = famfs_fs_role(c->fs);
+	c->rdonly = famfs_dev_is_rdonly(c->dev);
 	c->replay_ms = ms_since(&t0);
 	return 0;
 }
@@ -106,7 +119,8 @@ static char *mount_optstr(struct fd_ctx *c)
 		*p++ = *q;
 	}
 	*p = '\0';
-	if (asprintf(&s, "fsname=%s,subtype=famfs%s%s", fsname,
+	if (asprintf(&s, "fsname=%s,subtype=famfs%s%s%s", fsname,
+		     o->read_only ? ",ro" : "",
 		     o->allow_other ? ",allow_other" : "",
 		     o->default_permissions ? ",default_permissions" : "") < 0)
 		s = NULL;
@@ -133,7 +147,9 @@ static int mount_raw(struct fd_ctx *c)
 		 (unsigned)getuid(), (unsigned)getgid(),
 		 o->allow_other ? ",allow_other" : "",
 		 o->default_permissions ? ",default_permissions" : "");
-	if (mount(o->device, c->mnt_abs, type, MS_NOSUID | MS_NODEV, data)) {
+	if (mount(o->device, c->mnt_abs, type,
+		  MS_NOSUID | MS_NODEV | (o->read_only ? MS_RDONLY : 0),
+		  data)) {
 		fprintf(stderr, "famfsd: mount %s on %s (type %s): %s\n",
 			o->device, c->mnt_abs, type, strerror(errno));
 		close(fd);
@@ -235,6 +251,10 @@ int fd_session_run(struct fd_ctx *c)
 	char *optstr = NULL;
 	int lockfd = -1, rc, ret = EXIT_RUNTIME;
 
+	pthread_rwlock_init(&c->ns_lock, NULL);
+	pthread_mutex_init(&c->pend_lock, NULL);
+	pthread_mutex_init(&c->follow_lock, NULL);
+	pthread_cond_init(&c->follow_cond, NULL);
 	if (o->emulator_fd < 0) {
 		c->mnt_abs = realpath(o->mountpoint, NULL);
 		if (!c->mnt_abs) {
@@ -247,17 +267,16 @@ int fd_session_run(struct fd_ctx *c)
 		if (lockfd < 0)
 			goto out;
 	}
-	pthread_rwlock_init(&c->ns_lock, NULL);
-	pthread_mutex_init(&c->pend_lock, NULL);
-	pthread_mutex_init(&c->follow_lock, NULL);
-	pthread_cond_init(&c->follow_cond, NULL);
 	c->next_pending_ino = FD_INO_PENDING_BASE;
-	c->pending_tail = &c->pending;
 	c->settle_ms = o->settle_ms;
+	if (fd_pend_init(c)) {
+		fprintf(stderr, "famfsd: out of memory\n");
+		goto out;
+	}
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
-	if (open_fs(c))
+	if (fd_wire_precheck(c) || open_fs(c))
 		goto out;
 	if (fd_wire_setup(c))
 		goto out_fs;
@@ -268,9 +287,6 @@ int fd_session_run(struct fd_ctx *c)
 		fprintf(stderr, "famfsd: out of memory\n");
 		goto out_fs;
 	}
-	if (o->log_level >= LOG_DEBUG && o->foreground &&
-	    fuse_opt_add_arg(&args, "-d"))
-		goto out_fs;
 	fd_ops_fill(&ops);
 	c->se = fuse_session_new(&args, &ops, sizeof(ops), c);
 	if (!c->se) {
@@ -301,13 +317,15 @@ int fd_session_run(struct fd_ctx *c)
 		goto out_detach;
 	}
 	rc = run_loop(c);
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
 	fd_follow_stop(c);
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
 		fd_pend_commit(c, true);
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
-	fd_pend_free_all(c);
 	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
 		rc = -EPROTO;
 	else if (rc < 0)
@@ -329,6 +347,7 @@ out_fs:
 	fd_wire_teardown(c);
 	famfs_fs_close(c->fs);
 out:
+	fd_pend_free_all(c);
 	fd_instance_unlock(lockfd);
 	free(c->mnt_abs);
 	return ret;

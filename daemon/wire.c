@@ -29,7 +29,6 @@ static void log_stderr(int level, const char *fmt, ...)
 int wire_new(const struct wire_opts *o, struct wire **out)
 {
 	struct wire *w;
-	const char *env;
 
 	if (o->path < WIRE_PATH_AUTO || o->path > WIRE_PATH_DAEMON)
 		return -EINVAL;
@@ -47,10 +46,9 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 		w->o.passthrough_opens = &w->own_pt_opens;
 	if (!w->o.backing_registrations)
 		w->o.backing_registrations = &w->own_regs;
-	env = getenv(WIRE_ENV_UNROLL);
-	w->unroll = env && !strcmp(env, "1");
 	atomic_init(&w->dax_active, false);
 	atomic_init(&w->init_pending, false);
+	atomic_init(&w->nopath_logged, 0);
 	pthread_mutex_init(&w->init_lock, NULL);
 	pthread_cond_init(&w->init_cond, NULL);
 	pthread_mutex_init(&w->bk_lock, NULL);
@@ -190,11 +188,15 @@ static bool patch_init(struct wire *w, char *msg, size_t len)
 	size_t arg = len - sizeof(oh);
 
 	memcpy(&oh, msg, sizeof(oh));
-	if (oh.error || arg < offsetof(struct fuse_dax_init_out, unused))
+	if (oh.error)
 		return true; /* libfuse refused INIT itself: leave it */
+	memset(&out, 0, sizeof(out));
 	memcpy(&out, msg + sizeof(oh), sizeof(out) < arg ? sizeof(out) : arg);
-	if (!(w->init.flags & FUSE_DAX_INIT_EXT))
-		goto done_ext; /* no flags2: nothing of ours to echo */
+	/* No flags2 (or a pre-7.23 reply without max_stack_depth): nothing of
+	 * ours can be echoed. */
+	if (!(w->init.flags & FUSE_DAX_INIT_EXT) ||
+	    arg < offsetof(struct fuse_dax_init_out, unused))
+		goto done_ext;
 	if (dax_possible(w)) {
 		out.flags |= FUSE_DAX_INIT_EXT;
 		out.flags &= ~FUSE_DAX_WRITEBACK_CACHE;

@@ -148,6 +148,12 @@ void wire_init_seen(const struct wire *w, struct wire_init_req *out);
 int wire_reply_open(struct wire *w, fuse_req_t req, const struct wire_file *f,
 		    const struct fuse_entry_param *e,
 		    const struct fuse_file_info *fi);
+/*
+ * Every device @m references has a path (index 0 always does). -ENXIO
+ * otherwise, logged once per device: such files cannot be opened on any
+ * data path.
+ */
+int wire_map_devices_known(struct wire *w, const struct famfs_fmap *m);
 /* A handle of @ino opened through wire_reply_open was released. */
 void wire_release(struct wire *w, uint64_t ino);
 
@@ -162,16 +168,13 @@ int wire_parse_init(const void *buf, size_t len, struct wire_init_req *out);
 /*
  * The extent record for @m (a file of @size bytes) into @buf (@cap bytes).
  * @ids[d] is the backing id of device d; @dflt the id put into
- * fuse_open_out (extents on it carry 0). Simple maps: type 33, one extent
- * per famfs extent. Interleaved maps: type 34 (one entry per strip), or
- * with @unroll type 33 with one extent per chunk. Returns the record size,
- * -E2BIG when it exceeds @cap, -EINVAL for a map it cannot express.
+ * fuse_open_out (extents on it carry 0). Type 33 always: simple maps get
+ * one extent per famfs extent; interleaved maps are unrolled, one extent
+ * per chunk the file size touches (in file order). Returns the record
+ * size, -E2BIG when it exceeds @cap, -EINVAL for a map it cannot express.
  */
 ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
-			  const int32_t *ids, int32_t dflt, bool unroll,
-			  void *buf, size_t cap);
-
-/* Test hook: FAMFSD_WIRE_UNROLL=1 sends interleaved maps unrolled. */
-#define WIRE_ENV_UNROLL "FAMFSD_WIRE_UNROLL"
+			  const int32_t *ids, int32_t dflt, void *buf,
+			  size_t cap);
 
 #endif /* FAMFSD_WIRE_H */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "famfsd.h"
 #include "wire.h"
@@ -26,6 +27,28 @@ static void on_settled(void *arg)
 	       (unsigned long long)c->init_offered,
 	       c->init_allow_mmap ? "enabled" : "unavailable",
 	       c->passthrough ? "passthrough" : "daemon");
+}
+
+static void not_dax(const char *device)
+{
+	fprintf(stderr,
+		"famfsd: data path passthrough: %s is not a dax device (dax "
+		"passthrough needs /dev/daxX.Y)\n",
+		device);
+}
+
+int fd_wire_precheck(struct fd_ctx *c)
+{
+	struct fd_opts *o = c->opts;
+	struct stat st;
+
+	/* The emulator's seam plays the kernel and judges devices itself. */
+	if (o->data_path != FD_PATH_PASSTHROUGH || o->emulator_ioctl_fd >= 0)
+		return 0;
+	if (stat(o->device, &st) || S_ISCHR(st.st_mode))
+		return 0; /* opening it says what is wrong, or setup does */
+	not_dax(o->device);
+	return -1;
 }
 
 int fd_wire_setup(struct fd_ctx *c)
@@ -52,10 +75,7 @@ int fd_wire_setup(struct fd_ctx *c)
 	wo.backing_registrations = &c->stats.backing_registrations;
 	rc = wire_new(&wo, &c->wire);
 	if (rc == -ENODEV) {
-		fprintf(stderr,
-			"famfsd: data path passthrough: %s is not a dax "
-			"device (dax passthrough needs /dev/daxX.Y)\n",
-			o->device);
+		not_dax(o->device);
 		return -1;
 	}
 	if (rc) {
@@ -111,8 +131,16 @@ bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 	struct wire_file f;
 	int rc;
 
-	if (!wire_dax_active(c->wire) || !handle_file(c, h, &m, &f))
+	if (!handle_file(c, h, &m, &f))
 		return false;
+	if (!wire_dax_active(c->wire)) {
+		if (!f.logged || !wire_map_devices_known(c->wire, &m))
+			return false;
+		/* A device without a path: refused on every data path. */
+		fd_handle_drop(c, h);
+		fuse_reply_err(req, ENXIO);
+		return true;
+	}
 	h->wire_tracked = true;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	rc = wire_reply_open(c->wire, req, &f, e, fi);

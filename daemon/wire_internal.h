@@ -27,7 +27,6 @@ struct wire_ino {
 struct wire {
 	struct wire_opts o;
 	struct fuse_session *se;
-	bool unroll; /* test hook: interleave as type 33 */
 
 	/* INIT (session thread only until INIT is answered) */
 	atomic_bool init_pending; /* request seen, reply not yet written */
@@ -42,6 +41,7 @@ struct wire {
 
 	atomic_ullong own_pt_opens, own_regs;
 
+	atomic_uint nopath_logged; /* devices whose missing path was logged */
 	pthread_mutex_t bk_lock; /* serializes registration per device */
 	struct wire_backing bk[FAMFS_MAX_DAXDEVS];
 
@@ -57,6 +57,14 @@ struct wire {
  * -ENXIO no configured path, -errno from open(2) or the ioctl.
  */
 int wire_backing_get(struct wire *w, unsigned dev, int32_t *id);
+/*
+ * openreply.c: count one more open of @ino, which qualifies for
+ * passthrough when @want. An inode already open keeps the mode of its
+ * first open; *mode gets the mode to use. 0 or -ENOMEM.
+ */
+int wire_track_open(struct wire *w, uint64_t ino, bool want, bool *mode);
+/* backing.c: -ENXIO (logged once per device) if @dev has no path. */
+int wire_devices_known(struct wire *w, unsigned dev);
 /* backing.c: one raw ioctl through the kernel or the emulator seam. */
 int wire_ioctl(struct wire *w, uint32_t cmd, void *arg, int passfd);
 

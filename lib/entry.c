@@ -4,12 +4,16 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "famfs/famfs.h"
+#include "ns_internal.h"
 
+/* Zero-padding checks run on every entry: compare against zeros. */
 static bool all_zero(const void *p, size_t n)
 {
+	static const uint8_t zeros[sizeof(struct famfs_omf_log_entry)];
 	const uint8_t *b = p;
 
+	if (n <= sizeof(zeros))
+		return !memcmp(b, zeros, n);
 	for (size_t i = 0; i < n; i++)
 		if (b[i])
 			return false;
@@ -44,10 +48,10 @@ static int check_mode(uint32_t mode, int64_t index, struct famfs_err *err)
 }
 
 static int check_file(const struct famfs_omf_log_entry *e, int64_t index,
-		      const struct famfs_geom *g, struct famfs_err *err)
+		      const struct famfs_geom *g, struct famfs_err *err,
+		      struct famfs_fmap *m)
 {
 	const struct famfs_omf_file *f = &e->u.file;
-	struct famfs_fmap m;
 	int rc;
 
 	rc = check_relpath(f->relpath, index, err);
@@ -60,10 +64,10 @@ static int check_file(const struct famfs_omf_log_entry *e, int64_t index,
 	    ~(FAMFS_FILE_FLAG_ALL_HOSTS_RO | FAMFS_FILE_FLAG_ALL_HOSTS_RW))
 		return famfs_err_set(err, index, "flags", -EINVAL,
 				     "unknown file flags 0x%x", f->flags);
-	rc = famfs_fmap_decode(&f->fmap, &m, index, err);
+	rc = famfs_fmap_decode(&f->fmap, m, index, err);
 	if (rc)
 		return rc;
-	return famfs_fmap_check(&m, f->size, g, index, err);
+	return famfs_fmap_check(m, f->size, g, index, err);
 }
 
 static int check_mkdir(const struct famfs_omf_log_entry *e, int64_t index,
@@ -104,6 +108,11 @@ static int check_daxdev(const struct famfs_omf_log_entry *e, int64_t index,
 				     "%" PRIu64
 				     " is not a non-zero multiple of 2 MiB",
 				     d->dd_size);
+	if (d->dd_size > FAMFS_DEVICE_MAX)
+		return famfs_err_set(err, index, "dd_size", -EINVAL,
+				     "%" PRIu64 " bytes is above the %" PRIu64
+				     " this reader supports",
+				     d->dd_size, FAMFS_DEVICE_MAX);
 	if (!memcmp(&d->dd_uuid, &zero, sizeof(zero)))
 		return famfs_err_set(err, index, "dd_uuid", -EINVAL,
 				     "device uuid is all zero");
@@ -122,8 +131,9 @@ static int check_daxdev(const struct famfs_omf_log_entry *e, int64_t index,
 	return 0;
 }
 
-int famfs_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
-		      const struct famfs_geom *g, struct famfs_err *err)
+int ns_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
+		   const struct famfs_geom *g, struct famfs_err *err,
+		   struct famfs_fmap *m)
 {
 	int64_t ix = (int64_t)index;
 	uint32_t crc;
@@ -142,7 +152,7 @@ int famfs_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
 				     "padding is not zero");
 	switch (e->type) {
 	case FAMFS_OMF_LOG_FILE:
-		return check_file(e, ix, g, err);
+		return check_file(e, ix, g, err, m);
 	case FAMFS_OMF_LOG_MKDIR:
 		return check_mkdir(e, ix, err);
 	case FAMFS_OMF_LOG_ADD_DAXDEV:
@@ -151,6 +161,14 @@ int famfs_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
 		return famfs_err_set(err, ix, "type", -EINVAL,
 				     "unsupported entry type %u", e->type);
 	}
+}
+
+int famfs_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
+		      const struct famfs_geom *g, struct famfs_err *err)
+{
+	struct famfs_fmap m;
+
+	return ns_entry_check(e, index, g, err, &m);
 }
 
 static int copy_path(char *dst, const char *path)

@@ -12,10 +12,14 @@ static bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+/* Zero-padding checks run on every entry: compare against zeros. */
 static bool all_zero(const void *p, size_t n)
 {
+	static const uint8_t zeros[sizeof(struct famfs_omf_log_entry)];
 	const uint8_t *b = p;
 
+	if (n <= sizeof(zeros))
+		return !memcmp(b, zeros, n);
 	for (size_t i = 0; i < n; i++)
 		if (b[i])
 			return false;
@@ -156,8 +160,8 @@ void famfs_fmap_encode(const struct famfs_fmap *m, struct famfs_omf_fmap *om)
 	}
 }
 
-/* One extent or strip: aligned, non-empty, on a known device, in range. */
-static int check_extent(const struct famfs_extent *e, const char *what,
+/* Why an extent is bad (only called once one is). */
+static int extent_error(const struct famfs_extent *e, const char *what,
 			unsigned i, const struct famfs_geom *g, int64_t index,
 			struct famfs_err *err)
 {
@@ -193,6 +197,24 @@ static int check_extent(const struct famfs_extent *e, const char *what,
 				     "starts at 0x%" PRIx64 ")",
 				     e->offset, FAMFS_LOG_OFFSET + g->log_len);
 	return 0;
+}
+
+/* One extent or strip: aligned, non-empty, on a known device, in range. */
+static int check_extent(const struct famfs_extent *e, const char *what,
+			unsigned i, const struct famfs_geom *g, int64_t index,
+			struct famfs_err *err)
+{
+	uint64_t end;
+
+	/* The same tests as extent_error, without formatting a field name
+	 * for every extent of every entry. */
+	if (e->devindex < g->ndevs && !(e->offset % FAMFS_ALLOC_UNIT) &&
+	    e->len && !(e->len % FAMFS_ALLOC_UNIT) &&
+	    !__builtin_add_overflow(e->offset, e->len, &end) &&
+	    end <= g->dev_size[e->devindex] &&
+	    (e->devindex || e->offset >= FAMFS_LOG_OFFSET + g->log_len))
+		return 0;
+	return extent_error(e, what, i, g, index, err);
 }
 
 int famfs_fmap_check(const struct famfs_fmap *m, uint64_t size,

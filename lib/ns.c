@@ -5,6 +5,7 @@
  * every host) and an open-addressing table of directory entries.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -71,9 +72,8 @@ struct famfs_node *ns_slot(struct famfs_ns *ns, uint64_t index)
 	return &ns->slabs[s][index & (NS_SLAB_NODES - 1)];
 }
 
-static int ht_grow(struct famfs_ns *ns)
+static int ht_resize(struct famfs_ns *ns, uint64_t cap)
 {
-	uint64_t cap = ns->ht_cap ? ns->ht_cap * 2 : 1024;
 	struct ns_dent *t = calloc(cap, sizeof(*t));
 
 	if (!t)
@@ -93,6 +93,67 @@ static int ht_grow(struct famfs_ns *ns)
 	ns->ht = t;
 	ns->ht_cap = cap;
 	return 0;
+}
+
+static int ht_grow(struct famfs_ns *ns)
+{
+	return ht_resize(ns, ns->ht_cap ? ns->ht_cap * 2 : 1024);
+}
+
+int ns_reserve(struct famfs_ns *ns, uint64_t n)
+{
+	uint64_t cap = ns->ht_cap ? ns->ht_cap : 1024;
+
+	if (n > (1ULL << 40))
+		return -ENOMEM;
+	while ((ns->ht_used + n + 1) * 10 >= cap * 7)
+		cap *= 2;
+	return cap == ns->ht_cap ? 0 : ht_resize(ns, cap);
+}
+
+size_t ns_fmap_size(unsigned count)
+{
+	size_t n = offsetof(struct famfs_fmap, ext) +
+		   count * sizeof(struct famfs_extent);
+
+	return (n + 7) & ~(size_t)7;
+}
+
+struct famfs_fmap *ns_fmap_new(struct famfs_ns *ns, unsigned count)
+{
+	size_t need = ns_fmap_size(count);
+	uint8_t *p;
+
+	if (!ns->nfmap_chunks || ns->fmap_used + need > NS_FMAP_CHUNK) {
+		uint8_t **c, *chunk;
+
+		c = realloc(ns->fmap_chunks,
+			    (ns->nfmap_chunks + 1) * sizeof(*c));
+		if (!c)
+			return NULL;
+		ns->fmap_chunks = c;
+		/* Slack: reading a whole struct from the last map stays in
+		 * the allocation. */
+		chunk = malloc(NS_FMAP_CHUNK + sizeof(struct famfs_fmap));
+		if (!chunk)
+			return NULL;
+		c[ns->nfmap_chunks++] = chunk;
+		ns->fmap_used = 0;
+	}
+	p = ns->fmap_chunks[ns->nfmap_chunks - 1] + ns->fmap_used;
+	ns->fmap_used += need;
+	ns->fmap_last = need;
+	return (struct famfs_fmap *)p;
+}
+
+void ns_fmap_undo(struct famfs_ns *ns, struct famfs_fmap *m)
+{
+	if (ns->nfmap_chunks && ns->fmap_last &&
+	    (uint8_t *)m == ns->fmap_chunks[ns->nfmap_chunks - 1] +
+				    ns->fmap_used - ns->fmap_last) {
+		ns->fmap_used -= ns->fmap_last;
+		ns->fmap_last = 0;
+	}
 }
 
 int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
@@ -272,9 +333,11 @@ err_free:
 	return rc;
 }
 
-static void free_node(struct famfs_node *n)
+/* Log nodes' maps live in the chunks; only the fixed nodes own theirs. */
+static void free_node(struct famfs_node *n, bool own_fmap)
 {
-	free(n->fmap);
+	if (own_fmap)
+		free(n->fmap);
 	free(n->children);
 }
 
@@ -283,16 +346,19 @@ void famfs_ns_free(struct famfs_ns *ns)
 	if (!ns)
 		return;
 	for (unsigned i = 0; i < FAMFS_INO_LOG_BASE; i++)
-		free_node(&ns->fixed[i]);
+		free_node(&ns->fixed[i], true);
 	for (uint64_t s = 0; s < ns->nslabs; s++) {
 		if (!ns->slabs[s])
 			continue;
 		for (unsigned i = 0; i < NS_SLAB_NODES; i++)
-			free_node(&ns->slabs[s][i]);
+			free_node(&ns->slabs[s][i], false);
 		free(ns->slabs[s]);
 	}
 	for (unsigned d = 0; d < FAMFS_MAX_DAXDEVS; d++)
 		free(ns->bm[d].w);
+	for (uint64_t c = 0; c < ns->nfmap_chunks; c++)
+		free(ns->fmap_chunks[c]);
+	free(ns->fmap_chunks);
 	free(ns->slabs);
 	free(ns->ht);
 	free(ns);

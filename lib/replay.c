@@ -22,13 +22,25 @@ static int find_parent(struct famfs_ns *ns, const char *path,
 	const struct famfs_node *p;
 	char buf[FAMFS_MAX_PATHLEN];
 
+	size_t len;
+
 	if (!slash) {
 		*dir = ns_node(ns, FAMFS_INO_ROOT);
 		*name = path;
 		return 0;
 	}
-	memcpy(buf, path, (size_t)(slash - path));
-	buf[slash - path] = '\0';
+	len = (size_t)(slash - path);
+	/* Consecutive entries mostly share a parent: skip the walk. */
+	if (ns->pc_ino && len == ns->pc_len &&
+	    !memcmp(path, ns->pc_path, len)) {
+		*dir = ns_node(ns, ns->pc_ino);
+		if (*dir && (*dir)->kind == FAMFS_NODE_DIR) {
+			*name = slash + 1;
+			return 0;
+		}
+	}
+	memcpy(buf, path, len);
+	buf[len] = '\0';
 	p = famfs_ns_resolve(ns, buf);
 	if (!p)
 		return famfs_err_set(err, (int64_t)index, "relpath", -errno,
@@ -40,6 +52,9 @@ static int find_parent(struct famfs_ns *ns, const char *path,
 				     "parent of \"%s\" is a file", path);
 	*dir = (struct famfs_node *)p;
 	*name = slash + 1;
+	memcpy(ns->pc_path, path, len);
+	ns->pc_len = (uint8_t)len;
+	ns->pc_ino = p->ino;
 	return 0;
 }
 
@@ -102,10 +117,10 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
 	if (m) {
-		n->fmap = malloc(sizeof(*m));
+		n->fmap = ns_fmap_new(ns, m->count);
 		if (!n->fmap)
 			return -ENOMEM;
-		*n->fmap = *m;
+		memcpy(n->fmap, m, ns_fmap_size(m->count));
 		rc = claim(ns, m, own, index, path, NULL);
 		if (rc)
 			goto err_free;
@@ -136,26 +151,21 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	return 0;
 
 err_free:
-	free(n->fmap);
+	if (n->fmap)
+		ns_fmap_undo(ns, n->fmap);
 	memset(n, 0, sizeof(*n));
 	return rc;
 }
 
 int ns_apply(struct famfs_ns *ns, const struct famfs_omf_log_entry *e,
-	     uint64_t index, bool own, struct famfs_err *err)
+	     uint64_t index, bool own, const struct famfs_fmap *m,
+	     struct famfs_err *err)
 {
-	struct famfs_fmap m;
-	int rc;
-
 	switch (e->type) {
 	case FAMFS_OMF_LOG_FILE:
-		rc = famfs_fmap_decode(&e->u.file.fmap, &m, (int64_t)index,
-				       err);
-		if (rc)
-			return rc;
 		return apply_node(ns, e->u.file.relpath, e->u.file.mode,
 				  e->u.file.uid, e->u.file.gid, e->u.file.size,
-				  &m, own, index, err);
+				  m, own, index, err);
 	case FAMFS_OMF_LOG_MKDIR:
 		return apply_node(ns, e->u.mkdir.relpath, e->u.mkdir.mode,
 				  e->u.mkdir.uid, e->u.mkdir.gid, 0, NULL, own,
@@ -178,17 +188,18 @@ int ns_apply(struct famfs_ns *ns, const struct famfs_omf_log_entry *e,
 /* Check one entry copied out of the log; retry once after invalidating. */
 static int read_entry(struct famfs_ns *ns, const uint8_t *log, uint64_t i,
 		      void (*invalidate)(const void *, size_t),
-		      struct famfs_omf_log_entry *e, struct famfs_err *err)
+		      struct famfs_omf_log_entry *e, struct famfs_fmap *m,
+		      struct famfs_err *err)
 {
 	const uint8_t *src = log + famfs_log_entry_offset(i);
 	int rc;
 
 	memcpy(e, src, sizeof(*e));
-	rc = famfs_entry_check(e, i, &ns->geom, err);
+	rc = ns_entry_check(e, i, &ns->geom, err, m);
 	if (rc == -EBADMSG && invalidate) {
 		invalidate(src, sizeof(*e));
 		memcpy(e, src, sizeof(*e));
-		rc = famfs_entry_check(e, i, &ns->geom, err);
+		rc = ns_entry_check(e, i, &ns->geom, err, m);
 	}
 	return rc;
 }
@@ -214,11 +225,14 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 		return rc;
 	}
 	end = h.next_index;
+	if (end > ns->next_index && ns_reserve(ns, end - ns->next_index))
+		return -ENOMEM;
 	for (uint64_t i = ns->next_index; i < end; i++) {
 		struct famfs_omf_log_entry e;
+		struct famfs_fmap m;
 
 		famfs_err_clear(&err);
-		rc = read_entry(ns, log, i, invalidate, &e, &err);
+		rc = read_entry(ns, log, i, invalidate, &e, &m, &err);
 		if (rc == -EBADMSG && !(flags & FAMFS_REPLAY_SKIP_TORN)) {
 			/* Torn or not yet visible: stop, retry later. */
 			if (ns->torn_reported != i + 1) {
@@ -229,7 +243,7 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 			return -EBADMSG;
 		}
 		if (!rc)
-			rc = ns_apply(ns, &e, i, false, &err);
+			rc = ns_apply(ns, &e, i, false, &m, &err);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc)
@@ -241,14 +255,15 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 
 int famfs_ns_apply_own(struct famfs_ns *ns, const struct famfs_omf_log_entry *e)
 {
+	struct famfs_fmap m;
 	struct famfs_err err;
 	int rc;
 
 	famfs_err_clear(&err);
-	rc = famfs_entry_check(e, ns->next_index, &ns->geom, &err);
+	rc = ns_entry_check(e, ns->next_index, &ns->geom, &err, &m);
 	if (rc)
 		return rc == -EBADMSG ? -EINVAL : rc;
-	rc = ns_apply(ns, e, ns->next_index, true, &err);
+	rc = ns_apply(ns, e, ns->next_index, true, &m, &err);
 	if (rc)
 		return rc;
 	ns->next_index++;

@@ -58,6 +58,11 @@ int famfs_sb_check(const struct famfs_omf_superblock *sb, uint64_t avail,
 				     " (not 2 MiB aligned or smaller than "
 				     "superblock + log)",
 				     sb->daxdev.size);
+	if (sb->daxdev.size > FAMFS_DEVICE_MAX)
+		return famfs_err_set(err, -1, "superblock.daxdev.size", -EINVAL,
+				     "%" PRIu64 " bytes is above the %" PRIu64
+				     " this reader supports",
+				     sb->daxdev.size, FAMFS_DEVICE_MAX);
 	if (avail && sb->daxdev.size > avail)
 		return famfs_err_set(err, -1, "superblock.daxdev.size", -EINVAL,
 				     "%" PRIu64

@@ -49,9 +49,14 @@ static int append(struct famfs_fs *fs, const struct famfs_omf_log_entry *e)
 	struct famfs_omf_log_header *h = (void *)fs->log;
 	uint8_t *slot;
 	uint64_t ix = h->next_index;
+	int rc;
 
 	if (ix > h->last_index)
 		return -ENOSPC;
+	/* Never log what replay would reject (e.g. a bad device record). */
+	rc = famfs_entry_check(e, ix, famfs_ns_geom(fs->ns), NULL);
+	if (rc)
+		return rc == -EBADMSG ? -EINVAL : rc;
 	slot = fs->log + famfs_log_entry_offset(ix);
 	memcpy(slot, e, sizeof(*e));
 	famfs_dev_flush(fs->dev, slot, sizeof(*e));

@@ -47,7 +47,8 @@ uint32_t famfs_crc(const void *buf, size_t len);
 /*
  * Validate a superblock. @avail is the number of bytes the device really
  * has (0 = unknown, skip that check). Errors: -EINVAL no famfs magic or a
- * bad field, -EPROTONOSUPPORT unknown version, -EBADMSG CRC mismatch.
+ * bad field (a device size above FAMFS_DEVICE_MAX included),
+ * -EPROTONOSUPPORT unknown version, -EBADMSG CRC mismatch.
  */
 int famfs_sb_check(const struct famfs_omf_superblock *sb, uint64_t avail,
 		   struct famfs_err *err);
@@ -177,7 +178,9 @@ struct famfs_node {
 	uint8_t kind; /* enum famfs_node_kind */
 	uint8_t name_len;
 	char name[FAMFS_MAX_PATHLEN]; /* last path component */
-	struct famfs_fmap *fmap; /* files and meta; NULL for dirs */
+	/* Files and meta; NULL for dirs. Logged files store only
+	 * ext[0, count): use the extents below count, don't copy the struct. */
+	struct famfs_fmap *fmap;
 	uint64_t *children; /* dirs: child inos in creation order */
 	uint32_t nchildren;
 	uint32_t children_cap;
@@ -397,8 +400,9 @@ void famfs_fs_unlock(struct famfs_fs *fs);
  * Append under the lock, crash-safe: the sealed entry is written and
  * flushed, then the header counters, then flushed again; the namespace is
  * updated last. Errors: -ENOSPC log full, -EEXIST path exists, -ENOENT or
- * -ENOTDIR parent, -EINVAL/-ENAMETOOLONG bad path or map, -ENOLCK not
- * locked. @ino_out (may be NULL) gets the new inode number.
+ * -ENOTDIR parent, -EINVAL/-ENAMETOOLONG bad path, map or device record
+ * (nothing is written then), -ENOLCK not locked. @ino_out (may be NULL)
+ * gets the new inode number.
  */
 int famfs_fs_mkdir(struct famfs_fs *fs, const char *path, uint32_t mode,
 		   uint32_t uid, uint32_t gid, uint64_t *ino_out);
@@ -411,6 +415,23 @@ int famfs_fs_add_daxdev(struct famfs_fs *fs, uint64_t dd_size,
 
 /* Host pointer to device bytes [devoff, devoff + len) of device 0. */
 void *famfs_fs_ptr(struct famfs_fs *fs, uint64_t devoff, uint64_t len);
+
+/* ---- seeded test pattern ------------------------------------------------ */
+
+/*
+ * The byte at file offset i depends only on (seed, i): any piece of a file
+ * can be filled or checked independently (CLI, mount, tests all agree).
+ */
+uint8_t famfs_pattern_byte(uint64_t seed, uint64_t file_off);
+/* Fill @buf, which holds file bytes [file_off, file_off + len). */
+void famfs_pattern_fill(void *buf, size_t len, uint64_t seed,
+			uint64_t file_off);
+/*
+ * Check @buf against the pattern for file bytes [file_off, file_off + len).
+ * Returns the FILE offset (>= file_off) of the first wrong byte, or -1.
+ */
+int64_t famfs_pattern_check(const void *buf, size_t len, uint64_t seed,
+			    uint64_t file_off);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,11 @@
 #define FAMFS_LOG_LEN_MIN ((uint64_t)8 << 20)
 #define FAMFS_DEVICE_MIN \
 	((uint64_t)4 << 30) /* mkfs.famfs minimum, as upstream */
+/*
+ * Largest device this reader accepts (1 PiB). Device sizes are not
+ * CRC-covered, and the allocation bitmap is sized from them.
+ */
+#define FAMFS_DEVICE_MAX ((uint64_t)1 << 50)
 
 #define FAMFS_MAX_SIMPLE_EXTENTS 16
 #define FAMFS_MAX_STRIPS 16

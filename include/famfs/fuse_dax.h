@@ -31,14 +31,17 @@
  *    registered once, on the first open that needs it; a file on a device
  *    without a path fails to open with ENXIO (one log line per device).
  *    All ids are closed (BACKING_CLOSE) at unmount.
- *  - Records: simple maps as type 33, one extent per famfs extent, file
- *    offsets cumulative, per-extent backing_id 0 for the device of extent
- *    0 (whose id is in fuse_open_out.backing_id). Interleaved maps as the
- *    compact type 34 (size independent of the file size: at most 32 + 24
- *    * 16 bytes, O(1) address math); unrolling them into type 33 would make
- *    a 64 GiB file 1 MiB of extents.
+ *  - Records: type 33 only. Simple maps: one extent per famfs extent,
+ *    file offsets cumulative. Interleaved maps are unrolled, one extent
+ *    per chunk the file size touches, in file order (as the spec's extent
+ *    table says; kernel/ accepts only type 33, and equal-length extents
+ *    allow O(1) lookup there). Per-extent backing_id is 0 for the device
+ *    of extent 0 (whose id is in fuse_open_out.backing_id), else that
+ *    device's id. Type 34 below is not sent.
  *  - max_open_ext: a file whose record does not fit is served on the
  *    daemon's own path (one log line per open); other files keep dax.
+ *    With 65536 bytes that is any simple map (at most 536 bytes) and
+ *    interleaved files up to 2047 chunks (~4 GiB at 2 MiB chunks).
  *  - Files still growing on the master (not logged) are served on the
  *    daemon's path. One inode is never open in both modes: while any
  *    handle is open, later opens get the mode of the first (so a file
@@ -224,6 +227,9 @@ FD_STATIC_ASSERT(sizeof(struct fuse_dax_extents) == 24, "extents hdr");
 FD_STATIC_ASSERT(offsetof(struct fuse_dax_extents, ext) == 24, "extents");
 
 /*
+ * NOT SENT by famfsd and not accepted by kernel/: a possible compact form
+ * for famfs interleaved files, kept as a proposal for when unrolled maps
+ * outgrow max_open_ext (a 64 GiB file is 1 MiB of type-33 extents).
  * Compact record for famfs interleaved files (type 34): strips of equal
  * role, chunk_size bytes rotated across them, so a striped file is sent
  * as nstrips entries instead of one extent per chunk. Address math: chunk

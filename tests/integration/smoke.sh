@@ -125,5 +125,32 @@ done
 ino=$(stat -c %i "$m/dir/file")
 [ "$(stat -c %i "$c/dir/file")" = "$ino" ] || fail "ino differs across hosts"
 stop "${pids[2]}" "$c"
-stop "${pids[1]}" "$m"
+
+# A client that practically never polls still finds a new name at once:
+# a lookup miss re-reads the log.
+start "$work/c.log" "$c" -u "$work/uuid-c" -p 3600000
+ls "$c/dir" >/dev/null
+n=$(sed -n 's/^log_entries //p' "$m/.meta/.stats")
+echo miss >"$m/dir/miss"
+for _ in $(seq 200); do # wait until the master logged it
+	[ "$(sed -n 's/^log_entries //p' "$m/.meta/.stats")" -gt "$n" ] && break
+	sleep 0.05
+done
+[ "$(cat "$c/dir/miss" 2>&1)" = miss ] || fail "lookup miss did not refresh"
+stop "${pids[3]}" "$c"
+
+# kill -9 with a file still being written: only that file is lost, and
+# its space is free again after the next mount.
+avail=$(df --output=avail "$m" | tail -1)
+exec 4>"$m/dir/lost"
+head -c 9000000 /dev/urandom >&4
+kill -KILL "${pids[1]}"
+wait "${pids[1]}" 2>/dev/null || true
+exec 4>&-
+umount -l "$m"
+start "$work/a3.log" "$m" -u "$work/uuid-a"
+[ -e "$m/dir/lost" ] && fail "unlogged file survived a crash"
+[ "$(df --output=avail "$m" | tail -1)" = "$avail" ] || fail "space leaked"
+cmp "$work/src.bin" "$m/dir/file" || fail "data after crash"
+stop "${pids[4]}" "$m"
 echo "PASS"

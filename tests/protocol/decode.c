@@ -136,51 +136,6 @@ static int dec_extents(const uint8_t *r, uint32_t size, uint64_t align,
 	return 0;
 }
 
-/* Type 34: hdr(8) nstrips@8 flags@12 chunk@16 file_size@24, strips@32. */
-static int dec_stripes(const uint8_t *r, uint32_t size, uint64_t align,
-		       struct dec_open *o, char *why, size_t wlen)
-{
-	uint64_t rows_bytes = 0;
-
-	if (size < 32)
-		return fail(why, wlen, "stripes record of %u bytes", size);
-	o->nstrips = u32(r, 8);
-	o->chunk_size = u64(r, 16);
-	o->file_size = u64(r, 24);
-	if (u32(r, 12))
-		return fail(why, wlen, "stripes flags not zero");
-	if (o->nstrips < 1 || o->nstrips > 64)
-		return fail(why, wlen, "nstrips %u", o->nstrips);
-	if (size != 32 + 24ULL * o->nstrips)
-		return fail(why, wlen, "stripes size %u != 32 + 24 * %u", size,
-			    o->nstrips);
-	if (!o->chunk_size || (o->chunk_size & (o->chunk_size - 1)) ||
-	    (align && o->chunk_size % align))
-		return fail(why, wlen, "chunk_size %llu",
-			    (unsigned long long)o->chunk_size);
-	for (uint32_t i = 0; i < o->nstrips; i++) {
-		const uint8_t *s = r + 32 + 24 * i;
-		struct dec_extent *x = &o->strip[i];
-
-		x->dax_offset = u64(s, 0);
-		x->length = u64(s, 8);
-		x->backing_id = (int32_t)u32(s, 16);
-		if (u32(s, 20))
-			return fail(why, wlen, "strip %u flags not zero", i);
-		if (!x->length || x->length % o->chunk_size)
-			return fail(why, wlen, "strip %u length %llu", i,
-				    (unsigned long long)x->length);
-		if (align && x->dax_offset % align)
-			return fail(why, wlen, "strip %u not aligned", i);
-		rows_bytes += x->length;
-	}
-	if (rows_bytes < o->file_size)
-		return fail(why, wlen, "strips hold %llu < file_size %llu",
-			    (unsigned long long)rows_bytes,
-			    (unsigned long long)o->file_size);
-	return 0;
-}
-
 int dec_open_reply(const void *msg, size_t len, bool entry, size_t max_ext,
 		   uint64_t align, struct dec_open *out, char *why, size_t wlen)
 {
@@ -233,7 +188,5 @@ int dec_open_reply(const void *msg, size_t len, bool entry, size_t max_ext,
 			    ext);
 	if (out->rec_type == DEC_EXT_EXTENTS)
 		return dec_extents(p + pos, size, align, out, why, wlen);
-	if (out->rec_type == DEC_EXT_STRIPES)
-		return dec_stripes(p + pos, size, align, out, why, wlen);
 	return fail(why, wlen, "unknown record type %u", out->rec_type);
 }

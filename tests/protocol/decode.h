@@ -24,7 +24,6 @@
 #define DEC_FOPEN_PARALLEL_DIRECT_WRITES (1u << 6)
 #define DEC_FOPEN_PASSTHROUGH (1u << 7)
 #define DEC_EXT_EXTENTS 33u /* 3.3.3 */
-#define DEC_EXT_STRIPES 34u /* fuse_dax.h's compact interleave record */
 #define DEC_BACKING_DAX 1u /* 3.3.2 */
 #define DEC_IOC_BACKING_OPEN 0x4010E501u /* 2.2 */
 #define DEC_IOC_BACKING_CLOSE 0x4004E502u
@@ -46,14 +45,9 @@ struct dec_open {
 	uint64_t fh;
 	uint32_t open_flags;
 	int32_t backing_id;
-	uint32_t rec_type; /* 0: no extension */
-	/* type 33 */
+	uint32_t rec_type; /* 0: no extension; else 33 (anything else fails) */
 	uint32_t nr;
 	struct dec_extent ext[DEC_MAX_EXT];
-	/* type 34 */
-	uint64_t chunk_size, file_size;
-	uint32_t nstrips;
-	struct dec_extent strip[64]; /* file_offset unused */
 };
 
 /*

@@ -258,6 +258,18 @@ static int case_stock(void)
 	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
 	CHECK(!read_matches(&e, nid, dop.fh, 2 * MiB - 4096, 8192, 1), "read");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
+	/* A device without a configured path: ENXIO on this path too. */
+	{
+		static uint8_t r[256];
+		uint64_t d2 = p_lookup(&e, 1, "d2file");
+		ssize_t n = d2 ? p_open(&e, d2, O_RDONLY, r, sizeof(r)) : -1;
+		int32_t err = 0;
+
+		CHECK(n == 16, "d2file reply of %zd bytes", n);
+		memcpy(&err, r + 4, 4);
+		CHECK(err == -ENXIO, "d2file error %d", err);
+		CHECK(log_has(&e, "device 2: no path configured"), "no log");
+	}
 	CHECK(!p_stats(&e, &st), "stats");
 	CHECK(!strcmp(st.data_path, "daemon"), "data_path %s", st.data_path);
 	CHECK(st.read_upcalls >= 1, "read_upcalls %llu", st.read_upcalls);
@@ -290,6 +302,28 @@ static int case_forced_daemon(void)
 	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
 	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 0, "registered in daemon mode");
+	return 0;
+}
+
+/* The dax bit without FUSE_PASSTHROUGH (no kernel should): not echoed. */
+static int case_dax_without_passthrough(void)
+{
+	static struct emu e;
+	struct emu_opts o = base_opts("auto");
+	struct dec_init di;
+	uint64_t nid;
+
+	if (start(&e, &o))
+		return -1;
+	CHECK(!p_init(&e, PROTO_BASE_FLAGS | DEC_PASSTHROUGH_DAX, 65536, &di,
+		      why, sizeof(why)),
+	      "INIT: %s", why);
+	CHECK(!(di.flags & (DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX)),
+	      "echoed without FUSE_PASSTHROUGH");
+	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
+	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
+	CHECK(e.nopen == 0, "registered");
 	return 0;
 }
 
@@ -331,17 +365,18 @@ static int case_dax(void)
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 
 	CHECK(!open_dec(&e, 1, "stripe", 65536, &dop, &nid), "stripe: %s", why);
-	CHECK(dop.rec_type == DEC_EXT_STRIPES, "stripe type %u", dop.rec_type);
-	CHECK(dop.nstrips == m_stripe.count && dop.chunk_size == 2 * MiB,
-	      "nstrips %u chunk %llu", dop.nstrips,
-	      (unsigned long long)dop.chunk_size);
-	CHECK(dop.file_size == s_stripe, "file_size %llu",
-	      (unsigned long long)dop.file_size);
-	for (unsigned i = 0; i < m_stripe.count; i++)
-		CHECK(dop.strip[i].dax_offset == m_stripe.ext[i].offset &&
-			      dop.strip[i].length == m_stripe.ext[i].len &&
-			      dop.strip[i].backing_id == 0,
-		      "strip %u", i);
+	/* Unrolled: chunk c of 2 MiB lives in strip c % 4, row c / 4. */
+	CHECK(dop.rec_type == DEC_EXT_EXTENTS, "stripe type %u", dop.rec_type);
+	CHECK(dop.nr == s_stripe / (2 * MiB), "stripe: %u extents", dop.nr);
+	for (unsigned c = 0; c < dop.nr; c++) {
+		const struct famfs_extent *st4 = &m_stripe.ext[c % 4];
+
+		CHECK(dop.ext[c].dax_offset ==
+				      st4->offset + (c / 4) * 2 * MiB &&
+			      dop.ext[c].length == 2 * MiB &&
+			      dop.ext[c].backing_id == 0,
+		      "stripe chunk %u", c);
+	}
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 
 	meta = p_lookup(&e, 1, ".meta");
@@ -462,6 +497,10 @@ static int case_overflow(void)
 	      "INIT: %s", why);
 	CHECK(!open_dec(&e, 1, "one", 128, &dop, &nid), "one: %s", why);
 	CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH, "one not passthrough");
+	CHECK(!p_release(&e, nid, dop.fh), "release");
+	/* 24 + 12 * 32 = 408 bytes > 128: an interleaved file unrolled */
+	CHECK(!open_dec(&e, 1, "stripe", 128, &dop, &nid), "stripe: %s", why);
+	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "stripe passthrough");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 	/* 24 + 16 * 32 = 536 bytes > 128 */
 	CHECK(!open_dec(&e, 1, "sixteen", 128, &dop, &nid), "16: %s", why);
@@ -649,6 +688,8 @@ int main(int argc, char **argv)
 	static const struct tcase cases[] = {
 		{ "stock kernel: no extension, daemon READ", case_stock },
 		{ "-d daemon on a dax kernel", case_forced_daemon },
+		{ "dax bit without FUSE_PASSTHROUGH",
+		  case_dax_without_passthrough },
 		{ "dax kernel: INIT bits and records", case_dax },
 		{ "registration EINVAL: daemon path", case_einval },
 		{ "-d passthrough impossible: exit 2",

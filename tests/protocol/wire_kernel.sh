@@ -77,8 +77,18 @@ set -e
 [ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one line: $out"
 grep -q " $work/m " /proc/mounts && fail "mounted anyway"
 
-# -d daemon: mounts and serves.
-start "$work/daemon.log" -d daemon
+# famfs.conf daxdevN keys: 1..15 only, one-line error otherwise.
+printf '[famfsd]\ndaxdev16 = /dev/null\n' >"$work/bad.conf"
+set +e
+out=$("$famfsd" -f -c "$work/bad.conf" "$work/img" "$work/m" 2>&1)
+st=$?
+set -e
+[ "$st" = 1 ] || fail "daxdev16 exit status $st: $out"
+[[ $out == *"daxdev16: device index must be 1..15"* ]] || fail "daxdev16: $out"
+printf '[famfsd]\ndaxdev1 = /dev/null\n' >"$work/good.conf"
+
+# -d daemon (with a daxdev1 key): mounts and serves.
+start "$work/daemon.log" -d daemon -c "$work/good.conf"
 cmp "$work/src" "$work/m/f" || fail "data (-d daemon)"
 stop
 echo "ok"

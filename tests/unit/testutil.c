@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
 
 #include "testutil.h"
 
@@ -109,4 +114,69 @@ uint8_t *tu_fixture_meta(const char *name, uint64_t *len)
 	}
 	*len = n;
 	return buf;
+}
+
+void tu_geom(struct famfs_geom *g, unsigned version, uint64_t dev_size,
+	     uint64_t log_len)
+{
+	struct tu_image im;
+
+	tu_image_init(&im, dev_size, log_len, version);
+	famfs_geom_from_sb(g, im.sb);
+	tu_image_free(&im);
+}
+
+void tu_seal(struct famfs_omf_log_entry *e)
+{
+	e->crc = famfs_crc(e, FAMFS_LOG_ENTRY_CRC_LEN);
+}
+
+void tu_fmap1(struct famfs_fmap *m, uint64_t off, uint64_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = FAMFS_FMAP_SIMPLE;
+	m->count = 1;
+	m->ext[0].offset = off;
+	m->ext[0].len = len;
+}
+
+void tu_uuid(struct famfs_omf_uuid *u, const char *text)
+{
+	assert_int_equal(uuid_parse(text, u->b), 0);
+}
+
+void tu_tmppath(char *buf, size_t len, const char *tag)
+{
+	if (mkdir("/tmp/unit", 0755) && errno != EEXIST)
+		fail_msg("mkdir /tmp/unit: %s", strerror(errno));
+	snprintf(buf, len, "/tmp/unit/%s.%d", tag, (int)getpid());
+}
+
+void tu_sparse_file(const char *path, uint64_t size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+}
+
+void tu_mkfs_image(const char *path, uint64_t size, uint64_t log_len,
+		   unsigned version, const struct famfs_omf_uuid *sysuuid)
+{
+	struct famfs_mkfs_opts o = { .log_len = log_len,
+				     .version = version,
+				     .allow_small = true };
+	struct famfs_dev *dev;
+	struct famfs_err err;
+	char msg[300];
+
+	if (sysuuid)
+		o.system_uuid = *sysuuid;
+	tu_sparse_file(path, size);
+	assert_int_equal(famfs_dev_open(path, 0, &dev, &err), 0);
+	if (famfs_mkfs(dev, &o, &err))
+		fail_msg("mkfs %s: %s", path, famfs_err_str(&err, msg, 300));
+	famfs_dev_close(dev);
 }

@@ -35,4 +35,37 @@ uint64_t tu_image_next(const struct tu_image *im);
 /* Load a fixture's metadata (xz-compressed) into memory; NULL if absent. */
 uint8_t *tu_fixture_meta(const char *name, uint64_t *len);
 
+/*
+ * Run @expr (which fills @errp), then assert it returned @code and named
+ * @fld. The struct is cleared first so a stale field cannot pass.
+ */
+#define assert_err(expr, code, errp, fld)                  \
+	do {                                               \
+		int rc_;                                   \
+		famfs_err_clear(errp);                     \
+		rc_ = (expr);                              \
+		assert_int_equal(rc_, (code));             \
+		assert_string_equal((errp)->field, (fld)); \
+	} while (0)
+
+/* Geometry of a file system with one device of @dev_size bytes. */
+void tu_geom(struct famfs_geom *g, unsigned version, uint64_t dev_size,
+	     uint64_t log_len);
+/* Recompute an entry's CRC after a test edited it. */
+void tu_seal(struct famfs_omf_log_entry *e);
+/* A simple one-extent map on device 0. */
+void tu_fmap1(struct famfs_fmap *m, uint64_t off, uint64_t len);
+/* Parse a canonical UUID string (asserts it is valid). */
+void tu_uuid(struct famfs_omf_uuid *u, const char *text);
+/* "/tmp/unit/<tag>.<pid>" into @buf (directory created). */
+void tu_tmppath(char *buf, size_t len, const char *tag);
+/* Create (or truncate) a sparse file of @size bytes. */
+void tu_sparse_file(const char *path, uint64_t size);
+/* mkfs an image at @path (allow_small, default log) with @sysuuid. */
+void tu_mkfs_image(const char *path, uint64_t size, uint64_t log_len,
+		   unsigned version, const struct famfs_omf_uuid *sysuuid);
+
+#define TU_MiB ((uint64_t)1 << 20)
+#define TU_GiB ((uint64_t)1 << 30)
+
 #endif
