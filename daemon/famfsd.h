@@ -186,6 +186,7 @@ struct fd_ctx {
 	pthread_mutex_t follow_lock;
 	pthread_cond_t follow_cond;
 	bool follow_stop;
+	bool follow_kick; /* a pending object was closed: commit pass soon */
 	struct fd_notify *notify_head;
 	struct timespec last_miss_refresh;
 	struct fd_stats stats;
@@ -311,6 +312,8 @@ int fd_follow_start(struct fd_ctx *c);
 void fd_follow_stop(struct fd_ctx *c);
 /* Drop notifications nobody will send (after the session ended). */
 void fd_notify_discard(struct fd_ctx *c);
+/* Wake the follower to schedule a commit pass (a pending file closed). */
+void fd_follow_kick(struct fd_ctx *c);
 /* Queue a kernel dentry invalidation (sent by the follower thread). */
 void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
 /* Refresh now if the log grew (lookup miss on a client); rate-limited.

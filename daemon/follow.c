@@ -29,6 +29,14 @@ static void queue_locked(struct fd_ctx *c, uint64_t parent, const char *name)
 	c->notify_head = n;
 }
 
+void fd_follow_kick(struct fd_ctx *c)
+{
+	pthread_mutex_lock(&c->follow_lock);
+	c->follow_kick = true;
+	pthread_cond_signal(&c->follow_cond);
+	pthread_mutex_unlock(&c->follow_lock);
+}
+
 void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name)
 {
 	pthread_mutex_lock(&c->follow_lock);
@@ -142,10 +150,13 @@ static void *follow_main(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_mutex_lock(&c->follow_lock);
-		while (!c->follow_stop && !c->notify_head &&
+		while (!c->follow_stop && !c->notify_head && !c->follow_kick &&
 		       pthread_cond_timedwait(&c->follow_cond, &c->follow_lock,
 					      &until) != ETIMEDOUT)
 			;
+		if (c->follow_kick)
+			unlogged = 1; /* something new is pending */
+		c->follow_kick = false;
 		stop = c->follow_stop;
 		pthread_mutex_unlock(&c->follow_lock);
 		if (stop)

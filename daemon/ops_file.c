@@ -52,12 +52,16 @@ void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 	fd_wire_release(c, h);
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
+		bool last;
 
 		/* Logged once it settles (commit pass, follower thread). */
 		pthread_mutex_lock(&c->pend_lock);
 		p->nopen--;
+		last = !p->nopen && p->state == FD_PEND_OPEN;
 		fd_pend_touch(c, p);
 		pthread_mutex_unlock(&c->pend_lock);
+		if (last)
+			fd_follow_kick(c);
 		/* Logged or dropped earlier: free it once unreferenced. */
 		fd_pend_forget(c, h->ino, 0);
 	}

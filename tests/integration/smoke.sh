@@ -3,10 +3,11 @@
 # Smoke test: famfsd mounts an image for real, serves and writes files,
 # keeps them across a remount, refuses a second instance, and a second
 # "host" (other system UUID) follows the log as a client.
-# Usage: smoke.sh FAMFSD MKIMAGE
+# Usage: smoke.sh FAMFSD MKIMAGE [FAMFS_CLI]
 set -euo pipefail
 famfsd=$1
 mkimage=$2
+cli=${3:-}
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
 	echo "SKIP: needs root and /dev/fuse"
@@ -153,4 +154,9 @@ start "$work/a3.log" "$m" -u "$work/uuid-a"
 [ "$(df --output=avail "$m" | tail -1)" = "$avail" ] || fail "space leaked"
 cmp "$work/src.bin" "$m/dir/file" || fail "data after crash"
 stop "${pids[4]}" "$m"
+# The independent checker agrees: what famfsd logged is a clean famfs.
+if [ -n "$cli" ]; then
+	out=$("$cli" fsck "$work/img" 2>&1) || fail "famfs fsck: $out"
+	[[ $out == *"clean"* ]] || fail "famfs fsck: $out"
+fi
 echo "PASS"
