@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: Apache-2.0
+# An image written by upstream famfs (fixtures/v48-basic, 8 GiB device) on
+# a real devdax device: famfsd mounts it as a client (another system uuid,
+# so nothing is written) and every file reads back with the fixture's data
+# pattern, through read(2) and through mmap.
+. /etc/lib.sh
+M=/mnt/famfs
+mkdir -p $M
+if [ ! -e /dev/dax0.0 ]; then
+	# only the info block below dax offset 0 is written
+	check "ndctl: devdax namespace, map=mem" ndctl create-namespace --force \
+		--reconfig=namespace0.0 --mode=devdax --map=mem --align=2M
+fi
+echo "INFO dax0.0 size $(cat /sys/bus/dax/devices/dax0.0/size)"
+famfsd -f --fuse-dev /dev/famfuse --fstype famfuse -d auto \
+	/dev/dax0.0 $M >/tmp/famfsd.log 2>&1 &
+fpid=$!
+wait_mount $M $fpid || { echo "FAIL famfsd did not mount"; cat /tmp/famfsd.log; exit 1; }
+head -3 /tmp/famfsd.log | sed 's/^/INFO /'
+check "client role, 15 files and 10 dirs replayed" \
+	grep -q "role=client.*files=15 dirs=10" /tmp/famfsd.log
+while read -r size path; do
+	[ -n "$path" ] || continue
+	check "$path: size $size" [ "$(stat -c %s "$M/$path")" = "$size" ]
+	check "$path: pattern via read(2)" dptest fixcheck "$M/$path" read
+	check "$path: pattern via mmap" dptest fixcheck "$M/$path" mmap
+done </etc/fixture.list
+cat $M/.meta/.stats | sed 's/^/INFO stats: /'
+dmesg | grep "dax passthrough" | sed 's/^/INFO dmesg: /'
+kill -TERM $fpid
+wait $fpid
+st=$?
+check "famfsd exits 0 after SIGTERM (status $st)" [ $st = 0 ]
+finish
