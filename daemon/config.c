@@ -126,6 +126,19 @@ static int on_key(void *user, const char *section, const char *key,
 			o->foreground = b;
 		return 1;
 	}
+	/* daxdevN = PATH: device index N (1..) of ADD_DAXDEV entries. */
+	if (!strncmp(key, "daxdev", 6) && key[6] >= '1' && key[6] <= '9') {
+		char *end;
+
+		u = strtoul(key + 6, &end, 10);
+		if (*end || u >= FAMFS_MAX_DAXDEVS) {
+			snprintf(s->why, sizeof(s->why),
+				 "%s: device index must be 1..%d", key,
+				 FAMFS_MAX_DAXDEVS - 1);
+			return 0;
+		}
+		return dup_into(&o->daxdev[u], val);
+	}
 	if (!strcmp(key, "options")) {
 		if (fd_mount_opts_add(o, val)) {
 			snprintf(s->why, sizeof(s->why), "bad options '%s'",

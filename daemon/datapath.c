@@ -59,6 +59,8 @@ void fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 	struct fuse_open_out *o = e ? &out.open : (void *)&out;
 	int rc;
 
+	if (fd_wire_open(req, c, h, e, fi))
+		return; /* answered with dax passthrough (or an error) */
 	memset(&out, 0, sizeof(out));
 	if (e) {
 		out.entry.nodeid = e->ino;

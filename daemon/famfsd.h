@@ -47,6 +47,8 @@ struct fd_opts {
 	char *fuse_dev;
 	char *fstype;
 	int emulator_fd; /* -1 = none */
+	int emulator_ioctl_fd; /* -1 = none: backing ioctls to the kernel */
+	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
 	bool foreground;
 	bool allow_other;
 	bool read_only; /* -o ro: mount and device read-only */
@@ -195,6 +197,7 @@ struct fd_ctx {
 	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */
+	struct wire *wire; /* dax passthrough wire module (wire_glue.c) */
 };
 
 static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
@@ -227,6 +230,14 @@ void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
 /* Log every settled object (all unlogged ones with @force: shutdown).
  * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
+/* fsync: log pending @ino (and pending ancestors) now; seals a file.
+ * pend_lock and ns_lock NOT held. 0 when nothing is pending. -ENOSPC log
+ * full, -ENOENT gone, other errors of famfs_fs_mkfile/_mkdir. */
+int fd_pend_sync(struct fd_ctx *c, uint64_t ino);
+
+/* Whether the data path is settled before INIT (image or -d daemon);
+ * otherwise the startup line defers it to a line after INIT. */
+bool fd_data_path_known(const struct fd_ctx *c);
 void fd_pend_free_all(struct fd_ctx *c);
 /* Relative path of directory @dir (logged or pending) plus "/" @name
  * (when not NULL). ns_lock held, pend_lock NOT held. -ENAMETOOLONG,
@@ -263,6 +274,7 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
+	bool wire_tracked; /* counted by the wire module (wire_glue.c) */
 	struct fd_handle *prev, *next; /* all live handles (shutdown frees) */
 };
 
@@ -321,5 +333,23 @@ bool fd_refresh_on_miss(struct fd_ctx *c);
 int fd_session_run(struct fd_ctx *c);
 /* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
 int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+
+/* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
+
+struct wire;
+/* Before anything is opened: -1 after printing why when -d passthrough
+ * names something that is not a character device (an image file). */
+int fd_wire_precheck(struct fd_ctx *c);
+/* After the file system is open: create the wire module. 0, or -1 after
+ * printing why (-d passthrough on a device that cannot do dax). */
+int fd_wire_setup(struct fd_ctx *c);
+/* At unmount: BACKING_CLOSE every registration, free the module. */
+void fd_wire_teardown(struct fd_ctx *c);
+/* Answer OPEN/CREATE with the dax extension if the file qualifies, or an
+ * error. Returns true when the request was answered. */
+bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  const struct fuse_entry_param *e, struct fuse_file_info *fi);
+/* A handle is going away (RELEASE or a dropped open reply). */
+void fd_wire_release(struct fd_ctx *c, struct fd_handle *h);
 
 #endif /* FAMFSD_H */

@@ -370,6 +370,67 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 	return left;
 }
 
+/*
+ * fsync of a pending object: log it now, after its pending ancestors
+ * (parents first), so it survives a crash. This seals a file at its
+ * current size. An empty file has nothing famfs can log.
+ */
+int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
+{
+	struct fd_pending *chain[FAMFS_MAX_PATHLEN];
+	unsigned n = 0;
+	bool locked = false;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	while (fd_is_pending_ino(ino)) {
+		struct fd_pending *p = fd_pend_get(c, ino);
+
+		if (!p || p->state == FD_PEND_GONE) {
+			rc = -ENOENT;
+			goto out;
+		}
+		if (p->state == FD_PEND_LOGGED)
+			break;
+		if (n == FAMFS_MAX_PATHLEN) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		chain[n++] = p;
+		ino = p->parent;
+	}
+	while (n--) {
+		struct fd_pending *p = chain[n];
+
+		if (!p->is_dir && !p->size) {
+			fd_log(LOG_INFO,
+			       "%s: fsync of an empty file: nothing to log",
+			       p->name);
+			continue;
+		}
+		if (!locked) {
+			rc = famfs_fs_lock(c->fs, false);
+			if (rc)
+				goto out;
+			locked = true;
+		}
+		rc = commit_one(c, p);
+		if (rc)
+			drop_one(c, p);
+		fd_notify_entry(c, p->parent, p->name);
+		if (rc)
+			goto out;
+	}
+out:
+	if (locked)
+		famfs_fs_unlock(c->fs);
+	reap(c);
+	pthread_mutex_unlock(&c->pend_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+	return rc;
+}
+
 void fd_pend_free_all(struct fd_ctx *c)
 {
 	pthread_mutex_lock(&c->pend_lock);

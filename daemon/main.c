@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"      --fstype NAME           file system type for mount(2) "
 	"(default fuse)\n"
 	"      --emulator-fd N         (tests) serve FUSE over fd N, no mount\n"
+	"      --emulator-ioctl-fd N   (tests) send backing ioctls over fd N\n"
 	"  -V, --version               print the version\n"
 	"  -h, --help                  this text\n";
 
@@ -39,7 +40,8 @@ enum {
 	OPT_FUSEDEV,
 	OPT_FSTYPE,
 	OPT_EMU,
-	OPT_SETTLE
+	OPT_SETTLE,
+	OPT_EMUIO
 };
 
 static const struct option longopts[] = {
@@ -55,6 +57,7 @@ static const struct option longopts[] = {
 	{ "fuse-dev", required_argument, NULL, OPT_FUSEDEV },
 	{ "fstype", required_argument, NULL, OPT_FSTYPE },
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
+	{ "emulator-ioctl-fd", required_argument, NULL, OPT_EMUIO },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -70,6 +73,7 @@ void fd_opts_init(struct fd_opts *o)
 	o->entry_timeout = 1.0;
 	o->log_level = LOG_INFO;
 	o->emulator_fd = -1;
+	o->emulator_ioctl_fd = -1;
 }
 
 void fd_opts_free(struct fd_opts *o)
@@ -81,6 +85,8 @@ void fd_opts_free(struct fd_opts *o)
 	free(o->mount_opts);
 	free(o->fuse_dev);
 	free(o->fstype);
+	for (int i = 0; i < FAMFS_MAX_DAXDEVS; i++)
+		free(o->daxdev[i]);
 }
 
 int fd_parse_role(const char *s)
@@ -266,6 +272,11 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 				goto bad;
 			o->emulator_fd = (int)v;
 			break;
+		case OPT_EMUIO:
+			if (fd_parse_uint(optarg, 1 << 20, &v))
+				goto bad;
+			o->emulator_ioctl_fd = (int)v;
+			break;
 		case 'V':
 			printf("famfsd %s\n", FAMFS_VERSION_STRING);
 			return -1;
@@ -299,13 +310,15 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 	return 0;
 bad:
 	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
-		c == 'r'       ? "role" :
-		c == 'd'       ? "data-path" :
-		c == 'p'       ? "poll-ms" :
-		c == 'l'       ? "log-level" :
-		c == OPT_ATTR  ? "attr-timeout" :
-		c == OPT_ENTRY ? "entry-timeout" :
-				 "emulator-fd",
+		c == 'r'	? "role" :
+		c == 'd'	? "data-path" :
+		c == 'p'	? "poll-ms" :
+		c == 'l'	? "log-level" :
+		c == OPT_ATTR	? "attr-timeout" :
+		c == OPT_ENTRY	? "entry-timeout" :
+		c == OPT_EMU	? "emulator-fd" :
+		c == OPT_SETTLE ? "settle-ms" :
+				  "emulator-ioctl-fd",
 		optarg);
 	return 1;
 }

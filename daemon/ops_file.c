@@ -49,6 +49,7 @@ void fd_handle_free_all(struct fd_ctx *c)
 
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 {
+	fd_wire_release(c, h);
 	if (h->kind == FD_H_PENDING) {
 		struct fd_pending *p = h->pend;
 		bool last;
@@ -187,14 +188,25 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
-/* Writes are flushed to the device as they land; nothing is buffered. */
+/*
+ * Writes reach the device as they land; what fsync adds is the log entry.
+ * A file or directory created through the mount is logged once it settles
+ * (inode.c); fsync logs it now, so it survives a crash of the daemon.
+ */
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	(void)ino;
 	(void)datasync;
 	(void)fi;
-	fuse_reply_err(req, 0);
+	fuse_reply_err(req, -fd_pend_sync(fd_req_ctx(req), ino));
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	(void)datasync;
+	(void)fi;
+	fuse_reply_err(req, -fd_pend_sync(fd_req_ctx(req), ino));
 }
 
 void fd_ops_file(struct fuse_lowlevel_ops *ops)
@@ -205,4 +217,5 @@ void fd_ops_file(struct fuse_lowlevel_ops *ops)
 	ops->write = op_write;
 	ops->flush = op_flush;
 	ops->fsync = op_fsync;
+	ops->fsyncdir = op_fsyncdir;
 }

@@ -19,6 +19,7 @@
 #endif
 
 #include "famfsd.h"
+#include "wire.h"
 
 #define EXIT_RUNTIME 2
 
@@ -209,22 +210,30 @@ static void detach(struct fd_ctx *c)
 	}
 }
 
+/* Before INIT only an image or -d daemon makes the data path certain. */
+bool fd_data_path_known(const struct fd_ctx *c)
+{
+	return !famfs_dev_is_dax(c->dev) ||
+	       c->opts->data_path == FD_PATH_DAEMON;
+}
+
 static void startup_line(struct fd_ctx *c)
 {
 	struct famfs_ns_stats st;
 	char size[32];
+	const char *data = "daemon (mmap not coherent across hosts)";
 
+	if (!fd_data_path_known(c))
+		data = "decided at INIT (see the next line)";
 	famfs_ns_stats(c->ns, &st);
 	human_size(famfs_dev_size(c->dev), size, sizeof(size));
 	fd_log(LOG_INFO,
-	       "%s on %s: role=%s data=%s%s size=%s files=%" PRIu64
+	       "%s on %s: role=%s data=%s size=%s files=%" PRIu64
 	       " dirs=%" PRIu64 " replay=%.1fms",
 	       c->opts->device,
 	       c->opts->emulator_fd >= 0 ? "emulator" : c->mnt_abs,
-	       famfs_role_name(c->role),
-	       c->passthrough ? "passthrough" : "daemon",
-	       c->passthrough ? "" : " (mmap not coherent across hosts)", size,
-	       st.files, st.dirs, c->replay_ms);
+	       famfs_role_name(c->role), data, size, st.files, st.dirs,
+	       c->replay_ms);
 }
 
 static int run_loop(struct fd_ctx *c)
@@ -254,11 +263,6 @@ int fd_session_run(struct fd_ctx *c)
 	pthread_mutex_init(&c->pend_lock, NULL);
 	pthread_mutex_init(&c->follow_lock, NULL);
 	pthread_cond_init(&c->follow_cond, NULL);
-	if (o->data_path == FD_PATH_PASSTHROUGH) {
-		fprintf(stderr, "famfsd: --data-path passthrough: dax "
-				"passthrough is not available here\n");
-		return EXIT_RUNTIME;
-	}
 	if (o->emulator_fd < 0) {
 		c->mnt_abs = realpath(o->mountpoint, NULL);
 		if (!c->mnt_abs) {
@@ -280,8 +284,10 @@ int fd_session_run(struct fd_ctx *c)
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
-	if (open_fs(c))
+	if (fd_wire_precheck(c) || open_fs(c))
 		goto out;
+	if (fd_wire_setup(c))
+		goto out_fs;
 
 	optstr = mount_optstr(c);
 	if (!optstr || fuse_opt_add_arg(&args, "famfsd") ||
@@ -328,10 +334,13 @@ int fd_session_run(struct fd_ctx *c)
 		fd_pend_commit(c, true);
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
-	if (rc < 0)
+	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
+		rc = -EPROTO;
+	else if (rc < 0)
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	else
 		ret = 0;
+	wire_close_backings(c->wire);
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:
@@ -343,6 +352,7 @@ out_se:
 out_fs:
 	fuse_opt_free_args(&args);
 	free(optstr);
+	fd_wire_teardown(c);
 	famfs_fs_close(c->fs);
 out:
 	fd_pend_free_all(c);

@@ -5,20 +5,7 @@
 #include <string.h>
 
 #include "ns_internal.h"
-
-/* Zero-padding checks run on every entry: compare against zeros. */
-static bool all_zero(const void *p, size_t n)
-{
-	static const uint8_t zeros[sizeof(struct famfs_omf_log_entry)];
-	const uint8_t *b = p;
-
-	if (n <= sizeof(zeros))
-		return !memcmp(b, zeros, n);
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
+#include "util.h"
 
 /* relpath: NUL inside the 80 bytes, zero padding after it, path rules. */
 static int check_relpath(const char *rp, int64_t index, struct famfs_err *err)
@@ -30,7 +17,7 @@ static int check_relpath(const char *rp, int64_t index, struct famfs_err *err)
 		return famfs_err_set(err, index, "relpath", -EINVAL,
 				     "not NUL-terminated within %d bytes",
 				     FAMFS_MAX_PATHLEN);
-	if (!all_zero(rp + len, FAMFS_MAX_PATHLEN - len))
+	if (!famfs_all_zero(rp + len, FAMFS_MAX_PATHLEN - len))
 		return famfs_err_set(err, index, "relpath", -EINVAL,
 				     "bytes after the terminating NUL");
 	rc = famfs_path_check(rp, err);
@@ -82,8 +69,8 @@ static int check_mkdir(const struct famfs_omf_log_entry *e, int64_t index,
 	rc = check_mode(d->mode, index, err);
 	if (rc)
 		return rc;
-	if (!all_zero((const uint8_t *)d + sizeof(*d),
-		      sizeof(e->u) - sizeof(*d)))
+	if (!famfs_all_zero((const uint8_t *)d + sizeof(*d),
+			    sizeof(e->u) - sizeof(*d)))
 		return famfs_err_set(err, index, "mkdir", -EINVAL,
 				     "unused payload bytes are not zero");
 	return 0;
@@ -99,8 +86,8 @@ static int check_daxdev(const struct famfs_omf_log_entry *e, int64_t index,
 		return famfs_err_set(err, index, "type", -EINVAL,
 				     "ADD_DAXDEV in a version %u log",
 				     g->version);
-	if (d->pad0 || !all_zero((const uint8_t *)d + sizeof(*d),
-				 sizeof(e->u) - sizeof(*d)))
+	if (d->pad0 || !famfs_all_zero((const uint8_t *)d + sizeof(*d),
+				       sizeof(e->u) - sizeof(*d)))
 		return famfs_err_set(err, index, "add_daxdev", -EINVAL,
 				     "unused payload bytes are not zero");
 	if (d->dd_size == 0 || d->dd_size % FAMFS_ALLOC_UNIT)

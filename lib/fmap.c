@@ -6,25 +6,7 @@
 #include <string.h>
 
 #include "famfs/famfs.h"
-
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
-/* Zero-padding checks run on every entry: compare against zeros. */
-static bool all_zero(const void *p, size_t n)
-{
-	static const uint8_t zeros[sizeof(struct famfs_omf_log_entry)];
-	const uint8_t *b = p;
-
-	if (n <= sizeof(zeros))
-		return !memcmp(b, zeros, n);
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
+#include "util.h"
 
 uint64_t famfs_fmap_capacity(const struct famfs_fmap *m)
 {
@@ -85,9 +67,9 @@ int famfs_fmap_decode(const struct famfs_omf_fmap *om, struct famfs_fmap *m,
 					     -EINVAL, "%u (must be 1..%d)",
 					     om->nextents,
 					     FAMFS_MAX_SIMPLE_EXTENTS);
-		if (!all_zero(&om->u.se[om->nextents],
-			      sizeof(om->u) -
-				      om->nextents * sizeof(om->u.se[0])))
+		if (!famfs_all_zero(&om->u.se[om->nextents],
+				    sizeof(om->u) -
+					    om->nextents * sizeof(om->u.se[0])))
 			return famfs_err_set(
 				err, index, "fmap.se", -EINVAL,
 				"unused extent slots are not zero");
@@ -112,9 +94,9 @@ int famfs_fmap_decode(const struct famfs_omf_fmap *om, struct famfs_fmap *m,
 					     -EINVAL,
 					     "%" PRIu64 " (must be 1..%d)",
 					     ie->nstrips, FAMFS_MAX_STRIPS);
-		if (!all_zero(&ie->strips[ie->nstrips],
-			      (FAMFS_MAX_STRIPS - ie->nstrips) *
-				      sizeof(ie->strips[0])))
+		if (!famfs_all_zero(&ie->strips[ie->nstrips],
+				    (FAMFS_MAX_STRIPS - ie->nstrips) *
+					    sizeof(ie->strips[0])))
 			return famfs_err_set(err, index, "fmap.ie.strips",
 					     -EINVAL,
 					     "unused strip slots are not zero");
@@ -251,7 +233,7 @@ int famfs_fmap_check(const struct famfs_fmap *m, uint64_t size,
 		if (m->count < 1 || m->count > FAMFS_MAX_STRIPS)
 			return famfs_err_set(err, index, "fmap.ie.nstrips",
 					     -EINVAL, "%u strips", m->count);
-		if (!is_pow2(cs) || cs % FAMFS_ALLOC_UNIT)
+		if (!famfs_is_pow2(cs) || cs % FAMFS_ALLOC_UNIT)
 			return famfs_err_set(
 				err, index, "fmap.ie.chunk_size", -EINVAL,
 				"0x%" PRIx64 " (must be a power of two and a "

@@ -9,11 +9,7 @@
 #include <uuid/uuid.h>
 
 #include "famfs/famfs.h"
-
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
+#include "util.h"
 
 int famfs_mkfs(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
 	       struct famfs_err *err)
@@ -47,7 +43,7 @@ int famfs_mkfs(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
 	if (version != FAMFS_VERSION_47 && version != FAMFS_VERSION_48)
 		return famfs_err_set(err, -1, "omf-version", -EINVAL,
 				     "%u (must be 47 or 48)", version);
-	if (!is_pow2(log_len) || log_len < FAMFS_LOG_LEN_MIN)
+	if (!famfs_is_pow2(log_len) || log_len < FAMFS_LOG_LEN_MIN)
 		return famfs_err_set(err, -1, "loglen", -EINVAL,
 				     "%" PRIu64
 				     " (must be a power of two >= 8 MiB)",

@@ -5,11 +5,7 @@
 #include <string.h>
 
 #include "famfs/famfs.h"
-
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
+#include "util.h"
 
 void famfs_sb_seal(struct famfs_omf_superblock *sb)
 {
@@ -45,7 +41,7 @@ int famfs_sb_check(const struct famfs_omf_superblock *sb, uint64_t avail,
 		return famfs_err_set(err, -1, "superblock.log_offset", -EINVAL,
 				     "0x%" PRIx64 " (must be 0x200000)",
 				     sb->log_offset);
-	if (!is_pow2(sb->log_len) || sb->log_len < FAMFS_LOG_LEN_MIN ||
+	if (!famfs_is_pow2(sb->log_len) || sb->log_len < FAMFS_LOG_LEN_MIN ||
 	    sb->log_len > (1ULL << 40))
 		return famfs_err_set(err, -1, "superblock.log_len", -EINVAL,
 				     "%" PRIu64

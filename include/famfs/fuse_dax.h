@@ -15,6 +15,38 @@
  * once with FUSE_DEV_IOC_BACKING_OPEN and FUSE_BACKING_DAX, and answers OPEN
  * and CREATE with FOPEN_PASSTHROUGH, the device's backing_id and one extent
  * record after fuse_open_out.
+ *
+ * famfsd's choices (daemon/wire.c, backing.c, openreply.c):
+ *  - Data path: -d auto echoes FUSE_PASSTHROUGH_DAX only when the kernel
+ *    offered it and FUSE_PASSTHROUGH, and device 0 is a devdax character
+ *    device (an image file never qualifies). Right after the INIT reply is
+ *    written (never from the init callback: EPERM) device 0 is registered;
+ *    any error there (EINVAL = a kernel without the proposal) selects the
+ *    daemon's own data path with one log line. No request is read before
+ *    that decision. -d passthrough fails instead: at startup for a non-dax
+ *    device, and at INIT (the INIT reply becomes EPROTO) or right after it
+ *    (failed registration) with exit status 2 and one message.
+ *  - Devices: index 0 is the mounted device, 1.. come from ADD_DAXDEV log
+ *    entries with paths from famfs.conf (daxdevN = PATH). Each is
+ *    registered once, on the first open that needs it; a file on a device
+ *    without a path fails to open with ENXIO (one log line per device).
+ *    All ids are closed (BACKING_CLOSE) at unmount.
+ *  - Records: type 33 only. Simple maps: one extent per famfs extent,
+ *    file offsets cumulative. Interleaved maps are unrolled, one extent
+ *    per chunk the file size touches, in file order (as the spec's extent
+ *    table says; kernel/ accepts only type 33, and equal-length extents
+ *    allow O(1) lookup there). Per-extent backing_id is 0 for the device
+ *    of extent 0 (whose id is in fuse_open_out.backing_id), else that
+ *    device's id. Type 34 below is not sent.
+ *  - max_open_ext: a file whose record does not fit is served on the
+ *    daemon's own path (one log line per open); other files keep dax.
+ *    With 65536 bytes that is any simple map (at most 536 bytes) and
+ *    interleaved files up to 2047 chunks (~4 GiB at 2 MiB chunks).
+ *  - Files still growing on the master (not logged) are served on the
+ *    daemon's path. One inode is never open in both modes: while any
+ *    handle is open, later opens get the mode of the first (so a file
+ *    opened while pending stays on the daemon path until all its handles
+ *    close). FOPEN_PASSTHROUGH never comes with KEEP_CACHE or DIRECT_IO.
  */
 #ifndef FAMFS_FUSE_DAX_H
 #define FAMFS_FUSE_DAX_H
@@ -51,6 +83,35 @@ typedef uint64_t fd_u64;
 #define FUSE_DAX_IOC_BACKING_OPEN 0x4010E501u
 /* FUSE_DEV_IOC_BACKING_CLOSE = _IOW(229, 2, uint32_t) */
 #define FUSE_DAX_IOC_BACKING_CLOSE 0x4004E502u
+
+/* Opcodes the daemon's raw hooks and the test emulator look at. */
+#define FUSE_DAX_OP_LOOKUP 1u
+#define FUSE_DAX_OP_FORGET 2u
+#define FUSE_DAX_OP_OPEN 14u
+#define FUSE_DAX_OP_READ 15u
+#define FUSE_DAX_OP_WRITE 16u
+#define FUSE_DAX_OP_RELEASE 18u
+#define FUSE_DAX_OP_INIT 26u
+#define FUSE_DAX_OP_CREATE 35u
+
+/* struct fuse_in_header: 40 bytes before every request's arguments. */
+struct fuse_dax_in_header {
+	fd_u32 len; /* whole request, header included */
+	fd_u32 opcode;
+	fd_u64 unique;
+	fd_u64 nodeid;
+	fd_u32 uid, gid, pid;
+	fd_u32 extlen_padding; /* u16 total_extlen (8-byte units), u16 pad */
+};
+FD_STATIC_ASSERT(sizeof(struct fuse_dax_in_header) == 40, "in_header");
+
+/* struct fuse_out_header: 16 bytes before every reply's payload. */
+struct fuse_dax_out_header {
+	fd_u32 len; /* whole reply, header included */
+	fd_s32 error; /* 0 or -errno */
+	fd_u64 unique;
+};
+FD_STATIC_ASSERT(sizeof(struct fuse_dax_out_header) == 16, "out_header");
 
 /* fuse_init_in: the fields the proposal reads (first 64 bytes). */
 struct fuse_dax_init_in {
@@ -166,6 +227,9 @@ FD_STATIC_ASSERT(sizeof(struct fuse_dax_extents) == 24, "extents hdr");
 FD_STATIC_ASSERT(offsetof(struct fuse_dax_extents, ext) == 24, "extents");
 
 /*
+ * NOT SENT by famfsd and not accepted by kernel/: a possible compact form
+ * for famfs interleaved files, kept as a proposal for when unrolled maps
+ * outgrow max_open_ext (a 64 GiB file is 1 MiB of type-33 extents).
  * Compact record for famfs interleaved files (type 34): strips of equal
  * role, chunk_size bytes rotated across them, so a striped file is sent
  * as nstrips entries instead of one extent per chunk. Address math: chunk
@@ -175,7 +239,8 @@ FD_STATIC_ASSERT(offsetof(struct fuse_dax_extents, ext) == 24, "extents");
  * the device alignment; each strip's length a multiple of chunk_size and
  * long enough for file_size; dax_offset aligned, inside the device;
  * record size == 32 + 24 * nstrips. Needs its own INIT bit in a real ABI;
- * here it rides on FUSE_PASSTHROUGH_DAX (experimental).
+ * here it rides on FUSE_PASSTHROUGH_DAX (experimental). file_size is the
+ * file's size rounded up to chunk_size. Strip backing_id: as for extents.
  */
 #define FUSE_EXT_DAX_STRIPES 34u
 

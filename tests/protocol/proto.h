@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* FUSE requests the emulator sends, built from the spec's byte layouts. */
+#ifndef PROTO_PROTO_H
+#define PROTO_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "emu.h"
+
+#define OP_LOOKUP 1u
+#define OP_FORGET 2u
+#define OP_OPEN 14u
+#define OP_READ 15u
+#define OP_WRITE 16u
+#define OP_RELEASE 18u
+#define OP_INIT 26u
+#define OP_CREATE 35u
+
+/* Flags a 6.18 kernel offers in INIT.flags (incl. WRITEBACK_CACHE). */
+#define PROTO_BASE_FLAGS 0x40ddf7ffu
+
+struct pstats {
+	char data_path[32];
+	unsigned long long read_upcalls, write_upcalls, passthrough_opens,
+		daemon_opens, backing_registrations;
+};
+
+/* INIT offering @offer (64-bit flags; INIT_EXT is added). 0 or -1. */
+int p_init(struct emu *e, uint64_t offer, uint32_t max_open_ext,
+	   struct dec_init *out, char *why, size_t wlen);
+/* LOOKUP: nodeid of @name in @parent, or 0. */
+uint64_t p_lookup(struct emu *e, uint64_t parent, const char *name);
+/* OPEN: raw reply into @buf; bytes or -1. */
+ssize_t p_open(struct emu *e, uint64_t nodeid, uint32_t flags, void *buf,
+	       size_t cap);
+/* READ: payload bytes into @buf (after the header), or -errno. */
+ssize_t p_read(struct emu *e, uint64_t nodeid, uint64_t fh, uint64_t off,
+	       uint32_t size, void *buf);
+ssize_t p_write(struct emu *e, uint64_t nodeid, uint64_t fh, uint64_t off,
+		const void *data, uint32_t size);
+int p_release(struct emu *e, uint64_t nodeid, uint64_t fh);
+void p_forget(struct emu *e, uint64_t nodeid, uint64_t n);
+/* .meta/.stats through LOOKUP/OPEN/READ/RELEASE. 0 or -1. */
+int p_stats(struct emu *e, struct pstats *st);
+
+#endif /* PROTO_PROTO_H */

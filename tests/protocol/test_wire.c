@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The wire module without a daemon: extent records (simple and unrolled
+ * interleaved maps) against the independent decoder, size limits, the raw
+ * INIT request parser, the per-inode mode rule and once-only registration.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "wire.h"
+#include "wire_internal.h"
+
+#define MiB (1ULL << 20)
+
+static int fails;
+
+#define CHECK(c, ...)                                                        \
+	do {                                                                 \
+		if (!(c)) {                                                  \
+			fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fputc('\n', stderr);                                 \
+			fails++;                                             \
+			return;                                              \
+		}                                                            \
+	} while (0)
+
+static uint8_t msg[1 << 20];
+static struct dec_open d;
+static char why[256];
+
+/* Wrap a record in an OPEN reply and decode it. */
+static int decode(const void *rec, size_t n, int32_t backing)
+{
+	uint32_t len = (uint32_t)(32 + n), fl = DEC_FOPEN_PASSTHROUGH;
+
+	memset(msg, 0, 32);
+	memcpy(msg, &len, 4);
+	memcpy(msg + 24, &fl, 4);
+	memcpy(msg + 28, &backing, 4);
+	memcpy(msg + 32, rec, n);
+	return dec_open_reply(msg, len, false, sizeof(msg), 2 * MiB, &d, why,
+			      sizeof(why));
+}
+
+static void test_simple(void)
+{
+	struct famfs_fmap m = { .type = FAMFS_FMAP_SIMPLE, .count = 3 };
+	int32_t ids[FAMFS_MAX_DAXDEVS] = { 7, 9 };
+	static uint8_t rec[4096];
+	ssize_t n;
+
+	m.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
+	m.ext[1] = (struct famfs_extent){ 1, 2 * MiB, 2 * MiB };
+	m.ext[2] = (struct famfs_extent){ 0, 40 * MiB, 6 * MiB };
+	n = wire_build_record(&m, 11 * MiB, ids, 7, rec, sizeof(rec));
+	CHECK(n == 24 + 3 * 32, "size %zd", n);
+	CHECK(!decode(rec, (size_t)n, 7), "%s", why);
+	CHECK(d.rec_type == DEC_EXT_EXTENTS && d.nr == 3, "type/nr");
+	CHECK(d.ext[1].file_offset == 4 * MiB &&
+		      d.ext[2].file_offset == 6 * MiB,
+	      "file offsets not cumulative");
+	CHECK(d.ext[0].backing_id == 0 && d.ext[1].backing_id == 9 &&
+		      d.ext[2].backing_id == 0,
+	      "backing ids %d %d %d", d.ext[0].backing_id, d.ext[1].backing_id,
+	      d.ext[2].backing_id);
+	CHECK(d.ext[2].dax_offset == 40 * MiB && d.ext[2].length == 6 * MiB,
+	      "extent 2");
+	/* One byte short of the record: E2BIG, never a partial record. */
+	n = wire_build_record(&m, 11 * MiB, ids, 7, rec, 24 + 3 * 32 - 1);
+	CHECK(n == -E2BIG, "cap: %zd", n);
+}
+
+static void test_interleave(void)
+{
+	struct famfs_fmap m = { .type = FAMFS_FMAP_INTERLEAVE,
+				.count = 4,
+				.chunk_size = 2 * MiB };
+	int32_t ids[FAMFS_MAX_DAXDEVS] = { 3 };
+	static uint8_t rec[1 << 16];
+	uint64_t size = 23 * MiB; /* 12 chunks, last one partly used */
+	ssize_t n;
+
+	for (unsigned i = 0; i < 4; i++)
+		m.ext[i] = (struct famfs_extent){ 0, (100 + 10 * i) * MiB,
+						  6 * MiB };
+	/* Unrolled: one extent per chunk, in file order (strip c % 4, row
+	 * c / 4), the last chunk whole. */
+	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
+	CHECK(n == 24 + 12 * 32, "unrolled size %zd", n);
+	CHECK(!decode(rec, (size_t)n, 3), "%s", why);
+	CHECK(d.rec_type == DEC_EXT_EXTENTS && d.nr == 12, "nr %u", d.nr);
+	for (unsigned c = 0; c < 12; c++) {
+		uint64_t want = (100 + 10 * (c % 4)) * MiB + (c / 4) * 2 * MiB;
+
+		CHECK(d.ext[c].dax_offset == want, "chunk %u at %llu", c,
+		      (unsigned long long)d.ext[c].dax_offset);
+	}
+	n = wire_build_record(&m, size, ids, 3, rec, 24 + 11 * 32);
+	CHECK(n == -E2BIG, "unrolled cap: %zd", n);
+	/* A strip on device 1: its chunks carry device 1's id. */
+	m.ext[1].devindex = 1;
+	ids[1] = 5;
+	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
+	CHECK(n > 0 && !decode(rec, (size_t)n, 3), "%s", why);
+	for (unsigned c = 0; c < 12; c++)
+		CHECK(d.ext[c].backing_id == (c % 4 == 1 ? 5 : 0),
+		      "chunk %u id %d", c, d.ext[c].backing_id);
+	CHECK(wire_build_record(&m, 0, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	      "empty interleaved file");
+}
+
+static void test_bad_maps(void)
+{
+	struct famfs_fmap m = { .type = FAMFS_FMAP_SIMPLE, .count = 0 };
+	int32_t ids[FAMFS_MAX_DAXDEVS] = { 1 };
+	uint8_t rec[256];
+
+	CHECK(wire_build_record(&m, 0, ids, 1, rec, sizeof(rec)) == -EINVAL,
+	      "empty map");
+	m.count = 1;
+	m.ext[0] = (struct famfs_extent){ FAMFS_MAX_DAXDEVS, 0, 2 * MiB };
+	CHECK(wire_build_record(&m, 1, ids, 1, rec, sizeof(rec)) == -EINVAL,
+	      "device index out of range");
+	m.ext[0].devindex = 0;
+	m.type = FAMFS_FMAP_INTERLEAVE; /* chunk_size 0 */
+	CHECK(wire_build_record(&m, 1, ids, 1, rec, sizeof(rec)) == -EINVAL,
+	      "interleave without chunk size");
+}
+
+static size_t init_msg(uint8_t *b, uint32_t opcode, uint32_t flags,
+		       uint32_t flags2, uint32_t moe, size_t arglen)
+{
+	uint32_t len = (uint32_t)(40 + arglen), v;
+	uint64_t unique = 42;
+
+	memset(b, 0, 40 + 64);
+	memcpy(b, &len, 4);
+	memcpy(b + 4, &opcode, 4);
+	memcpy(b + 8, &unique, 8);
+	v = 7;
+	memcpy(b + 40, &v, 4);
+	v = 45;
+	memcpy(b + 44, &v, 4);
+	memcpy(b + 52, &flags, 4);
+	memcpy(b + 56, &flags2, 4);
+	memcpy(b + 60, &moe, 4);
+	return len;
+}
+
+static void test_parse_init(void)
+{
+	uint8_t b[104];
+	struct wire_init_req r;
+	size_t n;
+
+	n = init_msg(b, 26, 1u << 30, (1u << 5) | (1u << 12), 65536, 64);
+	CHECK(wire_parse_init(b, n, &r) == 1, "not INIT");
+	CHECK(r.unique == 42 && r.major == 7 && r.minor == 45, "header");
+	CHECK(r.flags == ((1ULL << 30) | (1ULL << 37) | (1ULL << 44)),
+	      "flags 0x%llx", (unsigned long long)r.flags);
+	CHECK(r.max_open_ext == 65536, "max_open_ext %u", r.max_open_ext);
+	/* Without FUSE_PASSTHROUGH_DAX, unused[0] means nothing. */
+	n = init_msg(b, 26, 1u << 30, 1u << 5, 65536, 64);
+	CHECK(wire_parse_init(b, n, &r) == 1 && r.max_open_ext == 0,
+	      "max_open_ext without the bit");
+	/* Without INIT_EXT, flags2 is not valid. */
+	n = init_msg(b, 26, 1, (1u << 5) | (1u << 12), 65536, 64);
+	CHECK(wire_parse_init(b, n, &r) == 1 && r.flags == 1,
+	      "flags2 without INIT_EXT");
+	/* An old kernel's 16-byte INIT. */
+	n = init_msg(b, 26, 3, 0, 0, 16);
+	CHECK(wire_parse_init(b, n, &r) == 1 && r.flags == 3, "short INIT");
+	n = init_msg(b, 26, 3, 0, 0, 8);
+	CHECK(wire_parse_init(b, n, &r) == -EPROTO, "truncated INIT");
+	n = init_msg(b, 14, 3, 0, 0, 8);
+	CHECK(wire_parse_init(b, n, &r) == 0, "OPEN taken for INIT");
+}
+
+/* One inode is never open in both modes. */
+static void test_modes(void)
+{
+	struct wire_opts o = { .path = WIRE_PATH_AUTO, .ioctl_fd = 3 };
+	struct wire *w;
+	bool mode;
+
+	CHECK(!wire_new(&o, &w), "wire_new");
+	/* Opened on the daemon path first: later opens follow it. */
+	CHECK(!wire_track_open(w, 7, false, &mode) && !mode, "first");
+	CHECK(!wire_track_open(w, 7, true, &mode) && !mode,
+	      "second open switched to passthrough");
+	wire_release(w, 7);
+	CHECK(!wire_track_open(w, 7, true, &mode) && !mode, "still open");
+	wire_release(w, 7);
+	wire_release(w, 7);
+	/* All closed: the next open decides again. */
+	CHECK(!wire_track_open(w, 7, true, &mode) && mode, "not reset");
+	CHECK(!wire_track_open(w, 7, false, &mode) && mode, "mixed");
+	/* Other inodes are independent, even in the same hash bucket. */
+	CHECK(!wire_track_open(w, 7 + 1024, false, &mode) && !mode, "bucket");
+	wire_release(w, 7);
+	wire_release(w, 7);
+	wire_release(w, 7 + 1024);
+	wire_free(w);
+}
+
+/* A fake kernel on the ioctl seam: counts BACKING_OPENs, answers ids. */
+static int seam_opens;
+
+static void *seam(void *arg)
+{
+	int s = *(int *)arg;
+	struct wire_ioctl_msg m;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+
+	for (;;) {
+		struct iovec v = { .iov_base = &m, .iov_len = sizeof(m) };
+		struct msghdr h = { .msg_iov = &v,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct wire_ioctl_ans a = { 0 };
+		struct cmsghdr *c;
+
+		if (recvmsg(s, &h, 0) <= 0)
+			break;
+		c = CMSG_FIRSTHDR(&h);
+		if (c && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			close(fd);
+		}
+		usleep(2000); /* a slow kernel widens any race */
+		a.result = m.cmd == DEC_IOC_BACKING_OPEN ? ++seam_opens : 0;
+		if (send(s, &a, sizeof(a), 0) != sizeof(a))
+			break;
+	}
+	return NULL;
+}
+
+static struct wire *cw;
+static int cids[16][2];
+
+static void *opener(void *arg)
+{
+	int i = (int)(long)arg;
+	int32_t id;
+
+	cids[i][0] = wire_backing_get(cw, 0, &id) ? -1 : id;
+	cids[i][1] = wire_backing_get(cw, 1, &id) ? -1 : id;
+	return NULL;
+}
+
+/* Sixteen threads at once: each device is registered exactly once. */
+static void test_register_once(void)
+{
+	struct wire_opts o = { .path = WIRE_PATH_AUTO };
+	pthread_t st, t[16];
+	int sp[2];
+
+	CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), "socketpair");
+	o.ioctl_fd = sp[0];
+	o.dev0_fd = 0;
+	o.devpath[1] = "/dev/null";
+	CHECK(!wire_new(&o, &cw), "wire_new");
+	pthread_create(&st, NULL, seam, &sp[1]);
+	for (long i = 0; i < 16; i++)
+		pthread_create(&t[i], NULL, opener, (void *)i);
+	for (int i = 0; i < 16; i++)
+		pthread_join(t[i], NULL);
+	CHECK(seam_opens == 2, "%d BACKING_OPENs for 2 devices", seam_opens);
+	for (int i = 0; i < 16; i++)
+		CHECK(cids[i][0] == cids[0][0] && cids[i][1] == cids[0][1] &&
+			      cids[i][0] > 0 && cids[i][1] > 0 &&
+			      cids[i][0] != cids[i][1],
+		      "thread %d ids %d %d", i, cids[i][0], cids[i][1]);
+	/* Device 2 has no path: ENXIO, no ioctl. */
+	{
+		int32_t id;
+
+		CHECK(wire_backing_get(cw, 2, &id) == -ENXIO, "no path");
+		CHECK(seam_opens == 2, "ioctl for a device without a path");
+	}
+	wire_free(cw); /* BACKING_CLOSE both through the seam */
+	shutdown(sp[0], SHUT_RDWR);
+	pthread_join(st, NULL);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+int main(void)
+{
+	test_simple();
+	test_interleave();
+	test_bad_maps();
+	test_parse_init();
+	test_modes();
+	test_register_once();
+	printf("%s\n", fails ? "FAIL" : "ok");
+	return fails ? 1 : 0;
+}
