@@ -81,8 +81,13 @@ _cleanup() {
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -n "$T" ]; then
 		for f in "$T"/famfsd.*.log; do
 			[ -s "$f" ] || continue
-			echo "--- $f (last 30 lines)"
-			tail -n 30 "$f"
+			if grep -q 'ERROR: AddressSanitizer\|runtime error:' "$f"; then
+				echo "--- $f (sanitizer report)"
+				grep -m1 -A30 'ERROR: AddressSanitizer\|runtime error:' "$f"
+			else
+				echo "--- $f (last 30 lines)"
+				tail -n 30 "$f"
+			fi
 		done
 	fi
 	[ -n "$T" ] && [ -z "${ITEST_KEEP:-}" ] && rm -rf "$T"
