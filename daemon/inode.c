@@ -137,9 +137,10 @@ int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
 	return 0;
 }
 
+/* Written under pend_lock; statfs and .stats read it without. */
 uint64_t fd_pend_unlogged(struct fd_ctx *c)
 {
-	return c->pend_unlogged;
+	return __atomic_load_n(&c->pend_unlogged, __ATOMIC_RELAXED);
 }
 
 void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p)

@@ -21,7 +21,8 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "daemon_opens %llu\n"
 		     "backing_registrations %llu\n"
 		     "log_entries %" PRIu64 "\n"
-		     "refreshes %llu\n",
+		     "refreshes %llu\n"
+		     "pending %" PRIu64 "\n",
 		     famfs_role_name(c->role),
 		     c->passthrough ? "passthrough" : "daemon",
 		     (unsigned long long)c->stats.read_upcalls,
@@ -29,7 +30,8 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     (unsigned long long)c->stats.passthrough_opens,
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,
-		     st.next_index, (unsigned long long)c->stats.refreshes);
+		     st.next_index, (unsigned long long)c->stats.refreshes,
+		     fd_pend_unlogged(c));
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;

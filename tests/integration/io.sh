@@ -122,6 +122,10 @@ cp -p "$T/tsrc/t/a/f3" "$mnt/cpp"
 [ "$(stat -c '%a %u %g %s' "$mnt/cpp")" = "644 1234 5678 3007" ] ||
 	fail "cp -p: $(stat -c '%a %u %g %s' "$mnt/cpp")"
 
+# Pending objects still hold their growth reservations: let them settle.
+none_pending() { [ "$(meta_stat "$mnt" pending)" = 0 ]; }
+wait_for 60 none_pending ||
+	fail "objects still pending: $(meta_stat "$mnt" pending)"
 read -r _ df_used1 < <(df_bytes "$mnt")
 [ "$df_used1" -ge $((df_used0 + (100 << 20))) ] ||
 	fail "statfs used grew from $df_used0 to $df_used1 only"
