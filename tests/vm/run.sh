@@ -89,9 +89,10 @@ gcc -O2 -Wall -Wextra -Werror -Wno-missing-field-initializers -static -I"$REPO/i
 gcc -O2 -Wall -Wextra -Werror -static -o "$BIN/dptest" "$HERE/guest/dptest.c" || exit 1
 FAMFSD=
 if [ -f "$REPO/daemon/meson.build" ]; then
-	# own build dir for the VM (no sanitizers); only what the guests need,
-	# two jobs at most
-	B=$CACHE/build-famfsd
+	# own build dir for the VM (no sanitizers), inside this checkout: a
+	# meson build dir belongs to one source tree, so a shared cache would
+	# build some other checkout's famfsd. Only what the guests need, -j2.
+	B=$REPO/build-vm
 	if { [ -f "$B/build.ninja" ] || meson setup "$B" "$REPO" -Dwerror=true; } \
 		>"$WORK/famfsd-build.log" 2>&1 &&
 		ninja -C "$B" -j2 daemon/famfsd tests/integration/mkimage \
@@ -190,7 +191,7 @@ UUID_B=bbbbbbbb-1111-2222-3333-00000000000b
 # at 4 KiB) + a fresh famfs whose master is UUID, written at dax offset 0
 # (file offset 2 MiB with map=mem). Sparse all the way.
 famfs_image() {
-	local mkimage=$CACHE/build-famfsd/tests/integration/mkimage
+	local mkimage=$REPO/build-vm/tests/integration/mkimage
 	[ -f "$WORK/formatted.nv" ] || { log "famfs_image: run the format scenario first"; return 1; }
 	echo "$1" >"$WORK/uuid"
 	rm -f "$WORK/famfs.img"
