@@ -73,18 +73,26 @@ static ssize_t build_stripes(const struct famfs_fmap *m, uint64_t size,
 			     const int32_t *ids, int32_t dflt, void *buf,
 			     size_t cap)
 {
-	uint64_t cs = m->chunk_size;
+	uint64_t cs = m->chunk_size, nchunks;
 	size_t need = stripes_size(m->count);
 	struct fuse_dax_stripes *r = buf;
 
 	/* The kernel's rules (nstrips <= 16 < 64 is checked by the caller):
-	 * a power-of-two chunk, strips of whole chunks. famfs_fmap_check
-	 * holds replayed maps to these; this keeps a bad map off the wire. */
+	 * a power-of-two chunk, strips of whole chunks, each holding a row
+	 * for every chunk c < nchunks with c % nstrips == its index.
+	 * famfs_fmap_check holds replayed maps to these; this keeps a bad
+	 * map off the wire. */
 	if (!size || (cs & (cs - 1)) || size > UINT64_MAX - (cs - 1))
 		return -EINVAL;
-	for (unsigned i = 0; i < m->count; i++)
-		if (!m->ext[i].len || m->ext[i].len % cs)
+	nchunks = (size + cs - 1) / cs;
+	for (unsigned i = 0; i < m->count; i++) {
+		uint64_t rows =
+			nchunks > i ? (nchunks - i - 1) / m->count + 1 : 0;
+
+		if (!m->ext[i].len || m->ext[i].len % cs ||
+		    m->ext[i].len / cs < rows)
 			return -EINVAL;
+	}
 	if (need > cap)
 		return -E2BIG;
 	memset(r, 0, need);
@@ -92,7 +100,7 @@ static ssize_t build_stripes(const struct famfs_fmap *m, uint64_t size,
 	r->hdr.type = FUSE_EXT_DAX_STRIPES;
 	r->nstrips = m->count;
 	r->chunk_size = cs;
-	r->file_size = (size + cs - 1) / cs * cs;
+	r->file_size = nchunks * cs;
 	for (unsigned i = 0; i < m->count; i++) {
 		r->strip[i].dax_offset = m->ext[i].offset;
 		r->strip[i].length = m->ext[i].len;

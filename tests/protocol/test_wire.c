@@ -164,6 +164,11 @@ static void test_interleave(void)
 	m.chunk_size = 4 * MiB;
 	CHECK(wire_build_record(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
 	      "strip not whole chunks");
+	/* 25 MiB = 13 chunks: strip 0 would need 4 rows, it holds 3. */
+	m.chunk_size = 2 * MiB;
+	CHECK(wire_build_record(&m, 25 * MiB, ids, 3, rec, sizeof(rec)) ==
+		      -EINVAL,
+	      "strip too short for the file");
 }
 
 /* The decoder itself refuses what the kernel refuses in a type-34 record. */
