@@ -31,6 +31,13 @@ static int32_t id_for(const int32_t *ids, int32_t dflt, uint64_t dev)
 	return ids[dev] == dflt ? 0 : ids[dev];
 }
 
+/* Bytes of a type-34 record with @n strips. */
+static size_t stripes_size(unsigned n)
+{
+	return sizeof(struct fuse_dax_stripes) +
+	       n * sizeof(struct fuse_dax_strip);
+}
+
 static ssize_t build_simple(const struct famfs_fmap *m, const int32_t *ids,
 			    int32_t dflt, void *buf, size_t cap)
 {
@@ -57,33 +64,47 @@ static ssize_t build_simple(const struct famfs_fmap *m, const int32_t *ids,
 	return (ssize_t)need;
 }
 
-/* Interleaved: one type-33 extent per chunk the file size touches. */
-static ssize_t build_unrolled(const struct famfs_fmap *m, uint64_t size,
-			      const int32_t *ids, int32_t dflt, void *buf,
-			      size_t cap)
+/*
+ * Interleaved: one type-34 record, one entry per strip. file_size is the
+ * file size rounded up to whole chunks (the kernel wants a non-zero
+ * multiple of chunk_size); strips are sent whole, as famfs allocated them.
+ */
+static ssize_t build_stripes(const struct famfs_fmap *m, uint64_t size,
+			     const int32_t *ids, int32_t dflt, void *buf,
+			     size_t cap)
 {
-	uint64_t n = (size + m->chunk_size - 1) / m->chunk_size;
-	size_t need;
-	struct fuse_dax_extents *r = buf;
+	uint64_t cs = m->chunk_size, nchunks;
+	size_t need = stripes_size(m->count);
+	struct fuse_dax_stripes *r = buf;
 
-	if (!n)
+	/* The kernel's rules (nstrips <= 16 < 64 is checked by the caller):
+	 * a power-of-two chunk, strips of whole chunks, each holding a row
+	 * for every chunk c < nchunks with c % nstrips == its index.
+	 * famfs_fmap_check holds replayed maps to these; this keeps a bad
+	 * map off the wire. */
+	if (!size || (cs & (cs - 1)) || size > UINT64_MAX - (cs - 1))
 		return -EINVAL;
-	if (cap < sizeof(*r) || n > (cap - sizeof(*r)) / sizeof(r->ext[0]))
+	nchunks = (size + cs - 1) / cs;
+	for (unsigned i = 0; i < m->count; i++) {
+		uint64_t rows =
+			nchunks > i ? (nchunks - i - 1) / m->count + 1 : 0;
+
+		if (!m->ext[i].len || m->ext[i].len % cs ||
+		    m->ext[i].len / cs < rows)
+			return -EINVAL;
+	}
+	if (need > cap)
 		return -E2BIG;
-	need = sizeof(*r) + n * sizeof(r->ext[0]);
 	memset(r, 0, need);
 	r->hdr.size = (uint32_t)need;
-	r->hdr.type = FUSE_EXT_DAX_EXTENTS;
-	r->nr_extents = (uint32_t)n;
-	for (uint64_t c = 0; c < n; c++) {
-		struct famfs_piece p;
-
-		if (famfs_fmap_resolve(m, c * m->chunk_size, &p))
-			return -EINVAL;
-		r->ext[c].file_offset = c * m->chunk_size;
-		r->ext[c].dax_offset = p.dev_off;
-		r->ext[c].length = m->chunk_size;
-		r->ext[c].backing_id = id_for(ids, dflt, p.devindex);
+	r->hdr.type = FUSE_EXT_DAX_STRIPES;
+	r->nstrips = m->count;
+	r->chunk_size = cs;
+	r->file_size = nchunks * cs;
+	for (unsigned i = 0; i < m->count; i++) {
+		r->strip[i].dax_offset = m->ext[i].offset;
+		r->strip[i].length = m->ext[i].len;
+		r->strip[i].backing_id = id_for(ids, dflt, m->ext[i].devindex);
 	}
 	return (ssize_t)need;
 }
@@ -101,7 +122,7 @@ ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
 		return build_simple(m, ids, dflt, buf, cap);
 	if (m->type != FAMFS_FMAP_INTERLEAVE || !m->chunk_size)
 		return -EINVAL;
-	return build_unrolled(m, size, ids, dflt, buf, cap);
+	return build_stripes(m, size, ids, dflt, buf, cap);
 }
 
 static void fill_timeout(double t, uint64_t *sec, uint32_t *nsec)
@@ -208,9 +229,7 @@ static uint64_t record_size(const struct wire *w, const struct wire_file *f)
 
 	(void)w;
 	if (m->type == FAMFS_FMAP_INTERLEAVE)
-		return sizeof(struct fuse_dax_extents) +
-		       (f->size + m->chunk_size - 1) / m->chunk_size *
-			       sizeof(struct fuse_dax_extent);
+		return stripes_size(m->count);
 	return sizeof(struct fuse_dax_extents) +
 	       (uint64_t)m->count * sizeof(struct fuse_dax_extent);
 }

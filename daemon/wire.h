@@ -168,10 +168,13 @@ int wire_parse_init(const void *buf, size_t len, struct wire_init_req *out);
 /*
  * The extent record for @m (a file of @size bytes) into @buf (@cap bytes).
  * @ids[d] is the backing id of device d; @dflt the id put into
- * fuse_open_out (extents on it carry 0). Type 33 always: simple maps get
- * one extent per famfs extent; interleaved maps are unrolled, one extent
- * per chunk the file size touches (in file order). Returns the record
- * size, -E2BIG when it exceeds @cap, -EINVAL for a map it cannot express.
+ * fuse_open_out (extents and strips on it carry 0). Simple maps: type 33,
+ * one extent per famfs extent. Interleaved maps: type 34, one entry per
+ * strip, file_size = @size rounded up to the chunk size. Returns the
+ * record size, -E2BIG when it exceeds @cap, -EINVAL for a map it cannot
+ * express (no extents, device index >= FAMFS_MAX_DAXDEVS, empty
+ * interleaved file, chunk size 0 or not a power of two, a strip not made
+ * of whole chunks).
  */
 ssize_t wire_build_record(const struct famfs_fmap *m, uint64_t size,
 			  const int32_t *ids, int32_t dflt, void *buf,

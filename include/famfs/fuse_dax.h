@@ -13,8 +13,8 @@
  * the daemon echoes it with FUSE_PASSTHROUGH and max_stack_depth >= 1, and
  * without FUSE_WRITEBACK_CACHE. The daemon then registers each dax device
  * once with FUSE_DEV_IOC_BACKING_OPEN and FUSE_BACKING_DAX, and answers OPEN
- * and CREATE with FOPEN_PASSTHROUGH, the device's backing_id and one extent
- * record after fuse_open_out.
+ * and CREATE with FOPEN_PASSTHROUGH, the device's backing_id and one map
+ * record (type 33 or 34) after fuse_open_out.
  *
  * famfsd's choices (daemon/wire.c, backing.c, openreply.c):
  *  - Data path: -d auto echoes FUSE_PASSTHROUGH_DAX only when the kernel
@@ -31,17 +31,16 @@
  *    registered once, on the first open that needs it; a file on a device
  *    without a path fails to open with ENXIO (one log line per device).
  *    All ids are closed (BACKING_CLOSE) at unmount.
- *  - Records: type 33 only. Simple maps: one extent per famfs extent,
- *    file offsets cumulative. Interleaved maps are unrolled, one extent
- *    per chunk the file size touches, in file order (as the spec's extent
- *    table says; kernel/ accepts only type 33, and equal-length extents
- *    allow O(1) lookup there). Per-extent backing_id is 0 for the device
- *    of extent 0 (whose id is in fuse_open_out.backing_id), else that
- *    device's id. Type 34 below is not sent.
+ *  - Records: simple maps get type 33, one extent per famfs extent, file
+ *    offsets cumulative. Interleaved maps get type 34 (below), one strip
+ *    per famfs strip, sent whole, file_size = the file size rounded up
+ *    to chunk_size. Per-extent and per-strip backing_id is 0 for the
+ *    device of extent/strip 0 (whose id is in fuse_open_out.backing_id),
+ *    else that device's id.
  *  - max_open_ext: a file whose record does not fit is served on the
  *    daemon's own path (one log line per open); other files keep dax.
- *    With 65536 bytes that is any simple map (at most 536 bytes) and
- *    interleaved files up to 2047 chunks (~4 GiB at 2 MiB chunks).
+ *    With the kernel's minimum of 4096 bytes every logged file fits: the
+ *    largest records are 536 bytes (16 extents) and 416 (16 strips).
  *  - Files still growing on the master (not logged) are served on the
  *    daemon's path. One inode is never open in both modes: while any
  *    handle is open, later opens get the mode of the first (so a file
@@ -227,20 +226,24 @@ FD_STATIC_ASSERT(sizeof(struct fuse_dax_extents) == 24, "extents hdr");
 FD_STATIC_ASSERT(offsetof(struct fuse_dax_extents, ext) == 24, "extents");
 
 /*
- * NOT SENT by famfsd and not accepted by kernel/: a possible compact form
- * for famfs interleaved files, kept as a proposal for when unrolled maps
- * outgrow max_open_ext (a 64 GiB file is 1 MiB of type-33 extents).
  * Compact record for famfs interleaved files (type 34): strips of equal
  * role, chunk_size bytes rotated across them, so a striped file is sent
- * as nstrips entries instead of one extent per chunk. Address math: chunk
+ * as nstrips entries instead of one extent per chunk (unrolled, a 64 GiB
+ * file would be 1 MiB of type-33 extents, far over max_open_ext). Sent
+ * by famfsd for every interleaved file and accepted by kernel/.
+ * EXPERIMENTAL: a real ABI needs its own INIT bit for it (a kernel that
+ * knows only type 33 rejects it); here it rides on FUSE_PASSTHROUGH_DAX.
+ * Address math: chunk
  * c = off / chunk_size, strip s = c % nstrips, row r = c / nstrips,
  * device offset = strip[s].dax_offset + r * chunk_size + off % chunk_size.
  * Rules: 1 <= nstrips <= 64; chunk_size a power of two and a multiple of
  * the device alignment; each strip's length a multiple of chunk_size and
  * long enough for file_size; dax_offset aligned, inside the device;
- * record size == 32 + 24 * nstrips. Needs its own INIT bit in a real ABI;
- * here it rides on FUSE_PASSTHROUGH_DAX (experimental). file_size is the
- * file's size rounded up to chunk_size. Strip backing_id: as for extents.
+ * record size == 32 + 24 * nstrips; flags 0. file_size is the file's
+ * size rounded up to chunk_size (non-zero, a multiple of chunk_size);
+ * strip s must hold the rows of every chunk c < file_size / chunk_size
+ * with c % nstrips == s. Strip backing_id: as for extents. Violations:
+ * EIO, as for type 33; later opens must repeat it exactly or omit it.
  */
 #define FUSE_EXT_DAX_STRIPES 34u
 

@@ -136,6 +136,66 @@ static int dec_extents(const uint8_t *r, uint32_t size, uint64_t align,
 	return 0;
 }
 
+/*
+ * Type 34: hdr(8) nstrips@8 flags@12 chunk_size@16 file_size@24, strips
+ * of 24 (dax_offset, length, s32 backing_id, u32 flags) from 32. Chunk c
+ * is in strip c % nstrips, row c / nstrips.
+ */
+static int dec_stripes(const uint8_t *r, uint32_t size, uint64_t align,
+		       struct dec_open *o, char *why, size_t wlen)
+{
+	uint64_t cs, nchunks;
+
+	if (size < 32)
+		return fail(why, wlen, "stripe record of %u bytes", size);
+	o->nr = u32(r, 8);
+	cs = o->chunk_size = u64(r, 16);
+	o->file_size = u64(r, 24);
+	if (u32(r, 12))
+		return fail(why, wlen, "stripe record flags not zero");
+	if (!o->nr || o->nr > DEC_MAX_STRIPS)
+		return fail(why, wlen, "nstrips %u", o->nr);
+	if (size != 32 + 24ULL * o->nr)
+		return fail(why, wlen, "record size %u != 32 + 24 * %u", size,
+			    o->nr);
+	if (!cs || (cs & (cs - 1)) || (align && cs % align))
+		return fail(why, wlen, "chunk size %llu",
+			    (unsigned long long)cs);
+	if (!o->file_size || o->file_size % cs)
+		return fail(why, wlen, "file size %llu, chunk %llu",
+			    (unsigned long long)o->file_size,
+			    (unsigned long long)cs);
+	nchunks = o->file_size / cs;
+	for (uint32_t i = 0; i < o->nr; i++) {
+		const uint8_t *e = r + 32 + 24 * i;
+		struct dec_extent *x = &o->ext[i];
+		uint64_t rows = nchunks > i ? (nchunks - i - 1) / o->nr + 1 : 0;
+
+		x->file_offset = 0;
+		x->dax_offset = u64(e, 0);
+		x->length = u64(e, 8);
+		x->backing_id = (int32_t)u32(e, 16);
+		if (u32(e, 20))
+			return fail(why, wlen, "strip %u flags not zero", i);
+		if (align && x->dax_offset % align)
+			return fail(why, wlen, "strip %u not aligned", i);
+		if (x->length % cs)
+			return fail(why, wlen,
+				    "strip %u: %llu bytes, not whole "
+				    "chunks",
+				    i, (unsigned long long)x->length);
+		if (x->length / cs < rows)
+			return fail(why, wlen,
+				    "strip %u: %llu rows, %llu needed", i,
+				    (unsigned long long)(x->length / cs),
+				    (unsigned long long)rows);
+		if (x->backing_id < 0)
+			return fail(why, wlen, "strip %u backing id %d", i,
+				    x->backing_id);
+	}
+	return 0;
+}
+
 int dec_open_reply(const void *msg, size_t len, bool entry, size_t max_ext,
 		   uint64_t align, struct dec_open *out, char *why, size_t wlen)
 {
@@ -188,5 +248,7 @@ int dec_open_reply(const void *msg, size_t len, bool entry, size_t max_ext,
 			    ext);
 	if (out->rec_type == DEC_EXT_EXTENTS)
 		return dec_extents(p + pos, size, align, out, why, wlen);
+	if (out->rec_type == DEC_EXT_STRIPES)
+		return dec_stripes(p + pos, size, align, out, why, wlen);
 	return fail(why, wlen, "unknown record type %u", out->rec_type);
 }

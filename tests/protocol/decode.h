@@ -24,6 +24,8 @@
 #define DEC_FOPEN_PARALLEL_DIRECT_WRITES (1u << 6)
 #define DEC_FOPEN_PASSTHROUGH (1u << 7)
 #define DEC_EXT_EXTENTS 33u /* 3.3.3 */
+#define DEC_EXT_STRIPES 34u /* 3.3.3 "type 34"; layout: fuse_dax.h text */
+#define DEC_MAX_STRIPS 64
 #define DEC_BACKING_DAX 1u /* 3.3.2 */
 #define DEC_IOC_BACKING_OPEN 0x4010E501u /* 2.2 */
 #define DEC_IOC_BACKING_CLOSE 0x4004E502u
@@ -45,8 +47,10 @@ struct dec_open {
 	uint64_t fh;
 	uint32_t open_flags;
 	int32_t backing_id;
-	uint32_t rec_type; /* 0: no extension; else 33 (anything else fails) */
-	uint32_t nr;
+	uint32_t rec_type; /* 0: no extension; else 33 or 34 */
+	uint32_t nr; /* extents (33) or strips (34) */
+	uint64_t chunk_size, file_size; /* 34 only */
+	/* 33: the extents. 34: the strips (file_offset 0, unused). */
 	struct dec_extent ext[DEC_MAX_EXT];
 };
 

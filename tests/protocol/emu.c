@@ -139,7 +139,7 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 	if (!o->no_ioctl_seam &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, io))
 		return perror("socketpair"), -1;
-	/* Big OPEN replies (8,192 extents) are one datagram each. */
+	/* Big OPEN replies (up to max_open_ext) are one datagram each. */
 	for (int i = 0; i < 2; i++) {
 		int sz = 8 << 20;
 

@@ -27,8 +27,11 @@ static uint64_t log_len;
 
 /* The files of the image and their maps. */
 static struct famfs_fmap m_one, m_sixteen, m_stripe, m_conc[NCONC], m_d1,
-	m_mixed;
+	m_mixed, m_big;
 static uint64_t s_stripe = 24 * MiB;
+/* Two 2 GiB strips on devices 0 and 1: 2048 chunks, so unrolled it would
+ * be 24 + 2048 * 32 = 65560 bytes, over the default max_open_ext. */
+static uint64_t s_big = 4 * GiB - 1 * MiB;
 static ino_t img1_ino, img0_ino;
 
 static char why[512];
@@ -112,6 +115,14 @@ static int build_image(void)
 		if (img_file_map(fs, "mixed", 4 * MiB, &m_mixed, &ino))
 			goto fail;
 	}
+	/* Past everything allocated on device 0 and device 1's files. */
+	m_big = (struct famfs_fmap){ .type = FAMFS_FMAP_INTERLEAVE,
+				     .count = 2,
+				     .chunk_size = 2 * MiB };
+	m_big.ext[0] = (struct famfs_extent){ 0, 1 * GiB, 2 * GiB };
+	m_big.ext[1] = (struct famfs_extent){ 1, 1 * GiB, 2 * GiB };
+	if (img_file_map(fs, "bigstripe", s_big, &m_big, &ino))
+		goto fail;
 	famfs_fs_close(fs);
 	fd = open(img1, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || ftruncate(fd, (off_t)(4 * GiB)) || fstat(fd, &st))
@@ -365,18 +376,18 @@ static int case_dax(void)
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 
 	CHECK(!open_dec(&e, 1, "stripe", 65536, &dop, &nid), "stripe: %s", why);
-	/* Unrolled: chunk c of 2 MiB lives in strip c % 4, row c / 4. */
-	CHECK(dop.rec_type == DEC_EXT_EXTENTS, "stripe type %u", dop.rec_type);
-	CHECK(dop.nr == s_stripe / (2 * MiB), "stripe: %u extents", dop.nr);
-	for (unsigned c = 0; c < dop.nr; c++) {
-		const struct famfs_extent *st4 = &m_stripe.ext[c % 4];
-
-		CHECK(dop.ext[c].dax_offset ==
-				      st4->offset + (c / 4) * 2 * MiB &&
-			      dop.ext[c].length == 2 * MiB &&
-			      dop.ext[c].backing_id == 0,
-		      "stripe chunk %u", c);
-	}
+	/* Type 34: the four strips as allocated, file size whole chunks. */
+	CHECK(dop.rec_type == DEC_EXT_STRIPES, "stripe type %u", dop.rec_type);
+	CHECK(dop.nr == 4 && dop.chunk_size == 2 * MiB &&
+		      dop.file_size == s_stripe,
+	      "stripe: %u strips, chunk %llu, size %llu", dop.nr,
+	      (unsigned long long)dop.chunk_size,
+	      (unsigned long long)dop.file_size);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(dop.ext[i].dax_offset == m_stripe.ext[i].offset &&
+			      dop.ext[i].length == m_stripe.ext[i].len &&
+			      dop.ext[i].backing_id == 0,
+		      "stripe strip %u", i);
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 
 	meta = p_lookup(&e, 1, ".meta");
@@ -498,9 +509,11 @@ static int case_overflow(void)
 	CHECK(!open_dec(&e, 1, "one", 128, &dop, &nid), "one: %s", why);
 	CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH, "one not passthrough");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
-	/* 24 + 12 * 32 = 408 bytes > 128: an interleaved file unrolled */
+	/* 32 + 4 * 24 = 128 bytes: exactly fits (unrolled it was 408) */
 	CHECK(!open_dec(&e, 1, "stripe", 128, &dop, &nid), "stripe: %s", why);
-	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "stripe passthrough");
+	CHECK((dop.open_flags & DEC_FOPEN_PASSTHROUGH) &&
+		      dop.rec_type == DEC_EXT_STRIPES,
+	      "stripe not passthrough");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 	/* 24 + 16 * 32 = 536 bytes > 128 */
 	CHECK(!open_dec(&e, 1, "sixteen", 128, &dop, &nid), "16: %s", why);
@@ -509,7 +522,7 @@ static int case_overflow(void)
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 	CHECK(log_has(&e, "exceeds max_open_ext 128"), "no log line");
 	CHECK(!p_stats(&e, &st), "stats");
-	CHECK(st.passthrough_opens == 1, "passthrough_opens %llu",
+	CHECK(st.passthrough_opens == 2, "passthrough_opens %llu",
 	      st.passthrough_opens);
 	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	return 0;
@@ -588,6 +601,24 @@ static int case_concurrent(void)
 	CHECK(dop.backing_id == ids[0], "mixed backing id %d", dop.backing_id);
 	CHECK(!same_simple(&dop, &m_mixed, ids), "mixed");
 	CHECK(dop.ext[1].backing_id == ids[1], "mixed ext 1 id");
+	/* 4 GiB interleaved over devices 0 and 1: 80 bytes of type 34 at
+	 * the kernel's minimum max_open_ext, strip 1 with device 1's id. */
+	CHECK(!open_dec(&e, 1, "bigstripe", 4096, &dop, &nid[2]), "%s", why);
+	CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH, "bigstripe not dax");
+	CHECK(dop.backing_id == ids[0], "bigstripe backing id %d",
+	      dop.backing_id);
+	CHECK(dop.rec_type == DEC_EXT_STRIPES && dop.nr == 2 &&
+		      dop.chunk_size == 2 * MiB && dop.file_size == 4 * GiB,
+	      "bigstripe record: type %u nr %u size %llu", dop.rec_type, dop.nr,
+	      (unsigned long long)dop.file_size);
+	CHECK(dop.ext[0].dax_offset == 1 * GiB &&
+		      dop.ext[0].length == 2 * GiB &&
+		      dop.ext[0].backing_id == 0,
+	      "bigstripe strip 0");
+	CHECK(dop.ext[1].dax_offset == 1 * GiB &&
+		      dop.ext[1].length == 2 * GiB &&
+		      dop.ext[1].backing_id == ids[1],
+	      "bigstripe strip 1 id %d", dop.ext[1].backing_id);
 	d2 = p_lookup(&e, 1, "d2file");
 	CHECK(d2, "lookup d2file");
 	{

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The wire module without a daemon: extent records (simple and unrolled
- * interleaved maps) against the independent decoder, size limits, the raw
+ * The wire module without a daemon: map records (type 33 for simple maps,
+ * type 34 for interleaved ones) against the independent decoder, size limits, the raw
  * INIT request parser, the per-inode mode rule and once-only registration.
  */
 #include <errno.h>
@@ -76,6 +76,22 @@ static void test_simple(void)
 	CHECK(n == -E2BIG, "cap: %zd", n);
 }
 
+static uint64_t get64(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, 8);
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, 4);
+	return v;
+}
+
 static void test_interleave(void)
 {
 	struct famfs_fmap m = { .type = FAMFS_FMAP_INTERLEAVE,
@@ -89,30 +105,103 @@ static void test_interleave(void)
 	for (unsigned i = 0; i < 4; i++)
 		m.ext[i] = (struct famfs_extent){ 0, (100 + 10 * i) * MiB,
 						  6 * MiB };
-	/* Unrolled: one extent per chunk, in file order (strip c % 4, row
-	 * c / 4), the last chunk whole. */
+	/* Type 34, byte by byte: size 32 + 24 * 4, type, nstrips, flags,
+	 * chunk_size, file_size (rounded up to 24 MiB), then per strip
+	 * dax_offset, length, backing_id, flags. */
 	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
-	CHECK(n == 24 + 12 * 32, "unrolled size %zd", n);
-	CHECK(!decode(rec, (size_t)n, 3), "%s", why);
-	CHECK(d.rec_type == DEC_EXT_EXTENTS && d.nr == 12, "nr %u", d.nr);
-	for (unsigned c = 0; c < 12; c++) {
-		uint64_t want = (100 + 10 * (c % 4)) * MiB + (c / 4) * 2 * MiB;
+	CHECK(n == 32 + 4 * 24, "stripes size %zd", n);
+	CHECK(get32(rec, 0) == 128 && get32(rec, 4) == 34 &&
+		      get32(rec, 8) == 4 && get32(rec, 12) == 0,
+	      "header %u %u %u %u", get32(rec, 0), get32(rec, 4), get32(rec, 8),
+	      get32(rec, 12));
+	CHECK(get64(rec, 16) == 2 * MiB && get64(rec, 24) == 24 * MiB,
+	      "chunk %llu file_size %llu", (unsigned long long)get64(rec, 16),
+	      (unsigned long long)get64(rec, 24));
+	for (unsigned i = 0; i < 4; i++) {
+		const uint8_t *st = rec + 32 + 24 * i;
 
-		CHECK(d.ext[c].dax_offset == want, "chunk %u at %llu", c,
-		      (unsigned long long)d.ext[c].dax_offset);
+		CHECK(get64(st, 0) == (100 + 10 * i) * MiB &&
+			      get64(st, 8) == 6 * MiB && get32(st, 16) == 0 &&
+			      get32(st, 20) == 0,
+		      "strip %u", i);
 	}
-	n = wire_build_record(&m, size, ids, 3, rec, 24 + 11 * 32);
-	CHECK(n == -E2BIG, "unrolled cap: %zd", n);
-	/* A strip on device 1: its chunks carry device 1's id. */
+	CHECK(!decode(rec, (size_t)n, 3), "%s", why);
+	CHECK(d.rec_type == DEC_EXT_STRIPES && d.nr == 4 &&
+		      d.chunk_size == 2 * MiB && d.file_size == 24 * MiB,
+	      "decoded type %u nr %u", d.rec_type, d.nr);
+	/* A whole-chunk size is not rounded further. */
+	n = wire_build_record(&m, 24 * MiB, ids, 3, rec, sizeof(rec));
+	CHECK(n == 128 && get64(rec, 24) == 24 * MiB, "24 MiB: %zd", n);
+	n = wire_build_record(&m, 1, ids, 3, rec, sizeof(rec));
+	CHECK(n == 128 && get64(rec, 24) == 2 * MiB, "1 byte: %zd", n);
+	n = wire_build_record(&m, size, ids, 3, rec, 127);
+	CHECK(n == -E2BIG, "stripes cap: %zd", n);
+	/* Strips on device 1 carry device 1's id; device 0's carry 0. */
 	m.ext[1].devindex = 1;
+	m.ext[3].devindex = 1;
 	ids[1] = 5;
 	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
-	CHECK(n > 0 && !decode(rec, (size_t)n, 3), "%s", why);
-	for (unsigned c = 0; c < 12; c++)
-		CHECK(d.ext[c].backing_id == (c % 4 == 1 ? 5 : 0),
-		      "chunk %u id %d", c, d.ext[c].backing_id);
+	CHECK(n == 128 && !decode(rec, (size_t)n, 3), "%s", why);
+	for (unsigned i = 0; i < 4; i++) {
+		CHECK(get32(rec, 32 + 24 * i + 16) == (i % 2 ? 5u : 0u),
+		      "strip %u id %u", i, get32(rec, 32 + 24 * i + 16));
+		CHECK(d.ext[i].backing_id == (i % 2 ? 5 : 0), "decoded id");
+	}
+	/* Strip 0 on device 1: fuse_open_out carries 5, device 0 gets 3. */
+	m.ext[0].devindex = 1;
+	m.ext[1].devindex = 0;
+	n = wire_build_record(&m, size, ids, 5, rec, sizeof(rec));
+	CHECK(n == 128, "dflt 5: %zd", n);
+	CHECK(get32(rec, 32 + 16) == 0 && get32(rec, 56 + 16) == 3 &&
+		      get32(rec, 80 + 16) == 3 && get32(rec, 104 + 16) == 0,
+	      "ids with device 1 default");
 	CHECK(wire_build_record(&m, 0, ids, 3, rec, sizeof(rec)) == -EINVAL,
 	      "empty interleaved file");
+	/* What the kernel would refuse never reaches the wire. */
+	m.chunk_size = 6 * MiB;
+	CHECK(wire_build_record(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	      "chunk not a power of two");
+	m.chunk_size = 4 * MiB;
+	CHECK(wire_build_record(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	      "strip not whole chunks");
+	/* 25 MiB = 13 chunks: strip 0 would need 4 rows, it holds 3. */
+	m.chunk_size = 2 * MiB;
+	CHECK(wire_build_record(&m, 25 * MiB, ids, 3, rec, sizeof(rec)) ==
+		      -EINVAL,
+	      "strip too short for the file");
+}
+
+/* The decoder itself refuses what the kernel refuses in a type-34 record. */
+static void test_decode_stripes(void)
+{
+	struct famfs_fmap m = { .type = FAMFS_FMAP_INTERLEAVE,
+				.count = 2,
+				.chunk_size = 2 * MiB };
+	int32_t ids[FAMFS_MAX_DAXDEVS] = { 3 };
+	static uint8_t rec[256], bad[256];
+	uint64_t v;
+	ssize_t n;
+
+	m.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
+	m.ext[1] = (struct famfs_extent){ 0, 20 * MiB, 4 * MiB };
+	n = wire_build_record(&m, 8 * MiB, ids, 3, rec, sizeof(rec));
+	CHECK(n == 32 + 2 * 24 && !decode(rec, (size_t)n, 3), "good: %s", why);
+	memcpy(bad, rec, (size_t)n);
+	v = 10 * MiB; /* file_size needs 3 rows of strip 0 (2 held) */
+	memcpy(bad + 24, &v, 8);
+	CHECK(decode(bad, (size_t)n, 3) && strstr(why, "rows"), "rows: %s",
+	      why);
+	memcpy(bad, rec, (size_t)n);
+	v = 3 * MiB; /* not a multiple of the chunk */
+	memcpy(bad + 24, &v, 8);
+	CHECK(decode(bad, (size_t)n, 3), "file size not whole chunks");
+	memcpy(bad, rec, (size_t)n);
+	bad[32 + 20] = 1; /* strip flags */
+	CHECK(decode(bad, (size_t)n, 3), "strip flags");
+	memcpy(bad, rec, (size_t)n);
+	bad[8] = 3; /* nstrips 3, size still for 2 */
+	CHECK(decode(bad, (size_t)n, 3) && strstr(why, "record size"),
+	      "nstrips/size: %s", why);
 }
 
 static void test_bad_maps(void)
@@ -298,6 +387,7 @@ int main(void)
 {
 	test_simple();
 	test_interleave();
+	test_decode_stripes();
 	test_bad_maps();
 	test_parse_init();
 	test_modes();
