@@ -38,10 +38,15 @@ fail() {
 	exit 1
 }
 
-# Skip unless a real FUSE mount by famfsd is possible on this host.
-require_fuse() {
+# Skip unless this host allows FUSE mounts at all (root, /dev/fuse).
+require_root_fuse() {
 	[ "$(id -u)" = 0 ] || skip "needs root (FUSE mounts, /run/famfsd)"
 	[ -c /dev/fuse ] || skip "/dev/fuse is missing"
+}
+
+# Skip unless a real FUSE mount by famfsd is possible on this host.
+require_fuse() {
+	require_root_fuse
 	command -v fusermount3 >/dev/null || skip "fusermount3 is missing"
 	[ -x "$FAMFSD" ] || skip "famfsd not built at $FAMFSD"
 	[ -x "$ITOOL" ] || skip "itest-tool not built at $ITOOL"
@@ -119,16 +124,16 @@ make_fs() {
 }
 
 _daemon_seq=0
-# start_famfsd IMG MNT UUIDFILE [famfsd options...]: run famfsd -f in the
-# background, wait until MNT is a live fuse.famfs mount. Sets DPID.
-start_famfsd() {
-	local img=$1 mnt=$2 uuid=$3 n
-	shift 3
+# spawn_famfsd MNT ARGS...: run "$FAMFSD ARGS..." in the background with
+# its output in a new $T/famfsd.N.log (DLOG), stopped by the trap; wait
+# until MNT is a live fuse.famfs mount. Sets DPID.
+spawn_famfsd() {
+	local mnt=$1 n
+	shift
 	_daemon_seq=$((_daemon_seq + 1))
 	DLOG=$T/famfsd.$_daemon_seq.log
 	mkdir -p "$mnt"
-	"$FAMFSD" -f -u "$uuid" -p "$POLL_MS" "$@" "$img" "$mnt" \
-		>"$DLOG" 2>&1 &
+	"$FAMFSD" "$@" >"$DLOG" 2>&1 &
 	DPID=$!
 	_pids+=("$DPID")
 	_mounts+=("$mnt")
@@ -146,6 +151,22 @@ start_famfsd() {
 	done
 	cat "$DLOG" >&2
 	fail "$mnt not mounted after 10 s"
+}
+
+# start_famfsd IMG MNT UUIDFILE [famfsd options...]: spawn_famfsd for
+# famfsd -f with the test poll interval.
+start_famfsd() {
+	local img=$1 mnt=$2 uuid=$3
+	shift 3
+	spawn_famfsd "$mnt" -f -u "$uuid" -p "$POLL_MS" "$@" "$img" "$mnt"
+}
+
+# term_famfsd PID: SIGTERM must unmount and exit 0.
+term_famfsd() {
+	local rc=0
+	kill -TERM "$1"
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] || fail "famfsd exit status $rc after SIGTERM"
 }
 
 # stop_famfsd PID MNT: unmount like an admin would and reap the daemon;

@@ -5,90 +5,59 @@
 # daemon serves READ); -d passthrough on an image fails at startup with
 # exit 2 and one message; -d daemon mounts.
 # Usage: wire_kernel.sh FAMFSD MKIMAGE
-set -euo pipefail
-famfsd=$1
+FAMFSD=$1
 mkimage=$2
+source "$(dirname "$0")/../integration/lib.sh"
+require_root_fuse
+setup
 
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
-	echo "SKIP: needs root and /dev/fuse"
-	exit 77
-fi
+start() { # ARGS...: the log is $DLOG
+	spawn_famfsd "$T/m" -f -l debug -u "$T/uuid" --settle-ms 0 "$@" \
+		"$T/img" "$T/m"
+}
+stat_of() { meta_stat "$T/m" "$1"; }
 
-work=$(mktemp -d /tmp/wire-kernel.XXXXXX)
-pid=
-cleanup() {
-	grep -q " $work/m " /proc/mounts && { fusermount3 -u "$work/m" 2>/dev/null || umount -l "$work/m"; }
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	tail -20 "$work"/*.log 2>/dev/null || true
-	exit 1
-}
-
-start() { # LOG ARGS...
-	local log=$1
-	shift
-	"$famfsd" -f -l debug -u "$work/uuid" --settle-ms 0 "$@" \
-		"$work/img" "$work/m" >"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q " $work/m fuse.famfs " /proc/mounts && return 0
-		kill -0 "$pid" 2>/dev/null || fail "famfsd exited"
-		sleep 0.1
-	done
-	fail "no mount"
-}
-stop() {
-	kill -TERM "$pid"
-	wait "$pid" || fail "exit status $?"
-	pid=
-}
-stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$work/m/.meta/.stats"; }
-
-mkdir "$work/m"
-"$mkimage" "$work/img" 4096 "$work/uuid" >/dev/null
+mkdir "$T/m"
+"$mkimage" "$T/img" 4096 "$T/uuid" >/dev/null
 
 # -d auto: INIT happens, the daemon path is chosen, reads work.
-start "$work/auto.log" -d auto
-head -c 3000000 /dev/urandom >"$work/src"
-cp "$work/src" "$work/m/f"
-stop
-start "$work/auto2.log" -d auto
-cmp "$work/src" "$work/m/f" || fail "data"
+start -d auto
+head -c 3000000 /dev/urandom >"$T/src"
+cp "$T/src" "$T/m/f"
+term_famfsd "$DPID"
+start -d auto
+cmp "$T/src" "$T/m/f" || fail "data"
 [ "$(stat_of data_path)" = daemon ] || fail "data_path $(stat_of data_path)"
 [ "$(stat_of passthrough_opens)" = 0 ] || fail "passthrough_opens"
 [ "$(stat_of backing_registrations)" = 0 ] || fail "registrations"
 [ "$(stat_of read_upcalls)" -gt 0 ] || fail "read_upcalls"
-grep -q "data path daemon" "$work/auto2.log" || fail "no INIT decision logged"
+grep -q "data path daemon" "$DLOG" || fail "no INIT decision logged"
 # A stock kernel must not be offered anything it did not negotiate: an
 # OPEN reply it could not parse would have failed cmp with EIO above.
-stop
+term_famfsd "$DPID"
 
 # -d passthrough on an image: refused at startup, nothing mounted.
 set +e
-out=$("$famfsd" -f -u "$work/uuid" -d passthrough "$work/img" "$work/m" 2>&1)
+out=$("$FAMFSD" -f -u "$T/uuid" -d passthrough "$T/img" "$T/m" 2>&1)
 st=$?
 set -e
 [ "$st" = 2 ] || fail "passthrough exit status $st: $out"
 [[ $out == *"not a dax device"* ]] || fail "passthrough message: $out"
 [ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one line: $out"
-grep -q " $work/m " /proc/mounts && fail "mounted anyway"
+grep -q " $T/m " /proc/mounts && fail "mounted anyway"
 
 # famfs.conf daxdevN keys: 1..15 only, one-line error otherwise.
-printf '[famfsd]\ndaxdev16 = /dev/null\n' >"$work/bad.conf"
+printf '[famfsd]\ndaxdev16 = /dev/null\n' >"$T/bad.conf"
 set +e
-out=$("$famfsd" -f -c "$work/bad.conf" "$work/img" "$work/m" 2>&1)
+out=$("$FAMFSD" -f -c "$T/bad.conf" "$T/img" "$T/m" 2>&1)
 st=$?
 set -e
 [ "$st" = 1 ] || fail "daxdev16 exit status $st: $out"
 [[ $out == *"daxdev16: device index must be 1..15"* ]] || fail "daxdev16: $out"
-printf '[famfsd]\ndaxdev1 = /dev/null\n' >"$work/good.conf"
+printf '[famfsd]\ndaxdev1 = /dev/null\n' >"$T/good.conf"
 
 # -d daemon (with a daxdev1 key): mounts and serves.
-start "$work/daemon.log" -d daemon -c "$work/good.conf"
-cmp "$work/src" "$work/m/f" || fail "data (-d daemon)"
-stop
+start -d daemon -c "$T/good.conf"
+cmp "$T/src" "$T/m/f" || fail "data (-d daemon)"
+term_famfsd "$DPID"
 echo "ok"
