@@ -157,6 +157,17 @@ static int start(struct emu *e, const struct emu_opts *o)
 	return 0;
 }
 
+/* start() then a successful INIT offering @offer; -1 (reported) if not. */
+static int start_init(struct emu *e, const struct emu_opts *o, uint64_t offer,
+		      uint32_t max_ext, struct dec_init *di)
+{
+	if (start(e, o))
+		return -1;
+	CHECK(!p_init(e, offer, max_ext, di, why, sizeof(why)), "INIT: %s",
+	      why);
+	return 0;
+}
+
 static void dump_log(const struct emu *e)
 {
 	char line[512];
@@ -207,6 +218,14 @@ static int open_dec(struct emu *e, uint64_t parent, const char *name,
 
 static struct dec_open dop; /* large: static */
 
+/* Open "one" with no extension room: it must take the daemon path. */
+static int open_one_daemon(struct emu *e, uint64_t *nid)
+{
+	CHECK(!open_dec(e, 1, "one", 0, &dop, nid), "%s", why);
+	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	return 0;
+}
+
 /* Record of a simple map matches @m exactly (extents, offsets, ids). */
 static int same_simple(const struct dec_open *d, const struct famfs_fmap *m,
 		       const int32_t *ids)
@@ -254,19 +273,18 @@ static int case_stock(void)
 	struct pstats st;
 	uint64_t nid;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_ALLOW_MMAP | DEC_PASSTHROUGH, 0,
+		       &di))
 		return -1;
-	CHECK(!p_init(&e, PROTO_BASE_FLAGS | DEC_ALLOW_MMAP | DEC_PASSTHROUGH,
-		      0, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	CHECK(!(di.flags & (DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX)),
 	      "passthrough echoed to a stock kernel: 0x%llx",
 	      (unsigned long long)di.flags);
 	CHECK(di.flags & DEC_ALLOW_MMAP, "DIRECT_IO_ALLOW_MMAP not echoed");
 	CHECK(di.max_stack_depth == 0, "max_stack_depth %u",
 	      di.max_stack_depth);
-	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
-	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	if (open_one_daemon(&e, &nid))
+		return -1;
 	CHECK(!read_matches(&e, nid, dop.fh, 2 * MiB - 4096, 8192, 1), "read");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 	/* A device without a configured path: ENXIO on this path too. */
@@ -301,16 +319,14 @@ static int case_forced_daemon(void)
 	struct dec_init di;
 	uint64_t nid;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	CHECK(!(di.flags & (DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX)),
 	      "echoed in daemon mode");
-	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
-	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	if (open_one_daemon(&e, &nid))
+		return -1;
 	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 0, "registered in daemon mode");
 	return 0;
@@ -324,15 +340,13 @@ static int case_dax_without_passthrough(void)
 	struct dec_init di;
 	uint64_t nid;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o, PROTO_BASE_FLAGS | DEC_PASSTHROUGH_DAX, 65536,
+		       &di))
 		return -1;
-	CHECK(!p_init(&e, PROTO_BASE_FLAGS | DEC_PASSTHROUGH_DAX, 65536, &di,
-		      why, sizeof(why)),
-	      "INIT: %s", why);
 	CHECK(!(di.flags & (DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX)),
 	      "echoed without FUSE_PASSTHROUGH");
-	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
-	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	if (open_one_daemon(&e, &nid))
+		return -1;
 	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	CHECK(e.nopen == 0, "registered");
 	return 0;
@@ -348,13 +362,11 @@ static int case_dax(void)
 	int32_t ids[FAMFS_MAX_DAXDEVS] = { 0 };
 	uint64_t nid, meta;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH |
+			       DEC_PASSTHROUGH_DAX | DEC_ALLOW_MMAP,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX |
-			      DEC_ALLOW_MMAP,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	CHECK((di.flags & DEC_PASSTHROUGH) && (di.flags & DEC_PASSTHROUGH_DAX),
 	      "not echoed: 0x%llx", (unsigned long long)di.flags);
 	CHECK(!(di.flags & DEC_WRITEBACK_CACHE), "WRITEBACK_CACHE");
@@ -430,14 +442,12 @@ static int case_einval(void)
 	uint64_t nid;
 
 	o.policy = EMU_IOCTL_EINVAL;
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
-	CHECK(!open_dec(&e, 1, "one", 0, &dop, &nid), "%s", why);
-	CHECK(!(dop.open_flags & DEC_FOPEN_PASSTHROUGH), "passthrough open");
+	if (open_one_daemon(&e, &nid))
+		return -1;
 	CHECK(!read_matches(&e, nid, dop.fh, 0, 65536, 1), "read");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
 	CHECK(!p_stats(&e, &st), "stats");
@@ -470,12 +480,10 @@ static int case_forced_passthrough(void)
 
 	/* Offered, but the registration fails. */
 	o.policy = EMU_IOCTL_EINVAL;
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	st = emu_stop(&e);
 	CHECK(st == 2, "exit status %d", st);
 	CHECK(log_has(&e, "FUSE_BACKING_DAX: Invalid argument"), "no message");
@@ -500,12 +508,10 @@ static int case_overflow(void)
 	struct pstats st;
 	uint64_t nid;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       128, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      128, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	CHECK(!open_dec(&e, 1, "one", 128, &dop, &nid), "one: %s", why);
 	CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH, "one not passthrough");
 	CHECK(!p_release(&e, nid, dop.fh), "release");
@@ -541,12 +547,10 @@ static int case_concurrent(void)
 	int32_t ids[FAMFS_MAX_DAXDEVS] = { 0 };
 	int i0, i1;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	for (int i = 0; i < NCONC; i++) {
 		char name[16];
 
@@ -586,12 +590,10 @@ static int case_concurrent(void)
 	ids[1] = e.dev_id[i1];
 
 	/* The two-device file and the unconfigured device, fresh daemon. */
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	CHECK(!open_dec(&e, 1, "d1file", 65536, &dop, &nid[0]), "%s", why);
 	ids[0] = e.dev_id[emu_dev_by_ino(&e, img0_ino)];
 	ids[1] = e.dev_id[emu_dev_by_ino(&e, img1_ino)];
@@ -651,12 +653,10 @@ static int case_create(void)
 	uint64_t nid, fh1, fh2;
 	ssize_t n;
 
-	if (start(&e, &o))
+	if (start_init(&e, &o,
+		       PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
+		       65536, &di))
 		return -1;
-	CHECK(!p_init(&e,
-		      PROTO_BASE_FLAGS | DEC_PASSTHROUGH | DEC_PASSTHROUGH_DAX,
-		      65536, &di, why, sizeof(why)),
-	      "INIT: %s", why);
 	v = O_RDWR | O_CREAT | O_EXCL;
 	memcpy(in, &v, 4);
 	v = S_IFREG | 0644;
