@@ -45,7 +45,8 @@ void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name)
 	pthread_mutex_unlock(&c->follow_lock);
 }
 
-static void send_queued(struct fd_ctx *c)
+/* Detach the whole notify queue; the caller owns the list. */
+static struct fd_notify *take_queue(struct fd_ctx *c)
 {
 	struct fd_notify *n;
 
@@ -53,6 +54,13 @@ static void send_queued(struct fd_ctx *c)
 	n = c->notify_head;
 	c->notify_head = NULL;
 	pthread_mutex_unlock(&c->follow_lock);
+	return n;
+}
+
+static void send_queued(struct fd_ctx *c)
+{
+	struct fd_notify *n = take_queue(c);
+
 	while (n) {
 		struct fd_notify *next = n->next;
 
@@ -202,12 +210,8 @@ void fd_follow_stop(struct fd_ctx *c)
 
 void fd_notify_discard(struct fd_ctx *c)
 {
-	struct fd_notify *n;
+	struct fd_notify *n = take_queue(c);
 
-	pthread_mutex_lock(&c->follow_lock);
-	n = c->notify_head;
-	c->notify_head = NULL;
-	pthread_mutex_unlock(&c->follow_lock);
 	while (n) {
 		struct fd_notify *next = n->next;
 

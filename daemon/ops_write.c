@@ -134,19 +134,16 @@ static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
 	return rc;
 }
 
-static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     mode_t mode)
+/* A new pending (not yet logged) object, answered with an ENTRY reply;
+ * the kernel's lookup reference is dropped again if the reply fails. */
+static void reply_new_entry(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
+			    const char *name, mode_t mode)
 {
-	struct fd_ctx *c = fd_req_ctx(req);
 	struct fuse_entry_param e;
 	struct stat st;
 	int rc;
 
-	if (!master_only(req, c, "mkdir", parent, name))
-		return;
-	/* Logged once it settles (tools fix modes right after mkdir). */
-	rc = new_pending(req, c, parent, name, S_IFDIR | (mode & 07777), false,
-			 &st);
+	rc = new_pending(req, c, parent, name, mode, false, &st);
 	if (rc) {
 		if (rc < 0)
 			fuse_reply_err(req, -rc);
@@ -155,6 +152,17 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fd_entry_fill(c, &e, &st);
 	if (fuse_reply_entry(req, &e))
 		fd_pend_forget(c, st.st_ino, 1);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct fd_ctx *c = fd_req_ctx(req);
+
+	if (!master_only(req, c, "mkdir", parent, name))
+		return;
+	/* Logged once it settles (tools fix modes right after mkdir). */
+	reply_new_entry(req, c, parent, name, S_IFDIR | (mode & 07777));
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -194,9 +202,6 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
-	struct fuse_entry_param e;
-	struct stat st;
-	int rc;
 
 	(void)rdev;
 	if (!master_only(req, c, "mknod", parent, name))
@@ -206,15 +211,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  "famfs holds only regular files and directories");
 		return;
 	}
-	rc = new_pending(req, c, parent, name, mode, false, &st);
-	if (rc) {
-		if (rc < 0)
-			fuse_reply_err(req, -rc);
-		return;
-	}
-	fd_entry_fill(c, &e, &st);
-	if (fuse_reply_entry(req, &e))
-		fd_pend_forget(c, st.st_ino, 1);
+	reply_new_entry(req, c, parent, name, mode);
 }
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
