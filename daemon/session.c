@@ -236,6 +236,43 @@ static void startup_line(struct fd_ctx *c)
 	       c->replay_ms);
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space, ...) in place. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* Is anything still mounted on @mnt (this mount namespace)? */
+static bool still_mounted(const char *mnt)
+{
+	char line[4096], point[4096];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return true; /* cannot tell: assume the worst */
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+			continue;
+		unescape(point);
+		found = !strcmp(point, mnt);
+	}
+	fclose(f);
+	return found;
+}
+
 static int run_loop(struct fd_ctx *c)
 {
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
@@ -336,10 +373,17 @@ int fd_session_run(struct fd_ctx *c)
 	fd_handle_free_all(c);
 	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
 		rc = -EPROTO;
-	else if (rc < 0)
-		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
-	else
+	else if (rc >= 0)
 		ret = 0;
+	else if (c->mnt_abs && !still_mounted(c->mnt_abs)) {
+		/* Unmounted: however the last read ended, that is a clean end
+		 * (an aborted connection stays mounted and is an error). */
+		fd_log(LOG_INFO, "connection closed after the unmount (%s)",
+		       strerror(-rc));
+		ret = 0;
+	} else {
+		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
+	}
 	wire_close_backings(c->wire);
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
