@@ -159,6 +159,8 @@ struct fd_stats {
 	atomic_ullong refreshes;
 };
 
+struct fd_dsnap;
+
 struct fd_ctx {
 	struct fd_opts *opts;
 	struct famfs_fs *fs;
@@ -178,6 +180,7 @@ struct fd_ctx {
 	struct fd_pending **pend_by_name;
 	uint64_t pend_unlogged;
 	struct fd_handle *handles; /* under pend_lock */
+	struct fd_dsnap *dirs; /* open directory snapshots, under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
 	/* log follower */
@@ -298,6 +301,8 @@ struct fd_handle *fd_handle_new(struct fd_ctx *c);
 void fd_handle_free(struct fd_ctx *c, struct fd_handle *h);
 /* Release a handle (RELEASE, or an OPEN whose reply failed). */
 void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h);
+/* Shutdown: free directory snapshots the kernel never released. */
+void fd_dirs_free_all(struct fd_ctx *c);
 /* Shutdown: free handles the kernel never released. */
 void fd_handle_free_all(struct fd_ctx *c);
 

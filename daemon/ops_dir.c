@@ -16,12 +16,13 @@ struct dent {
 	char name[FAMFS_MAX_PATHLEN];
 };
 
-struct dsnap {
+struct fd_dsnap {
 	size_t n, cap;
 	struct dent *e;
+	struct fd_dsnap *prev, *next; /* open snapshots (shutdown frees) */
 };
 
-static int snap_add(struct dsnap *s, uint64_t ino, uint32_t mode,
+static int snap_add(struct fd_dsnap *s, uint64_t ino, uint32_t mode,
 		    const char *name)
 {
 	if (s->n == s->cap) {
@@ -40,7 +41,7 @@ static int snap_add(struct dsnap *s, uint64_t ino, uint32_t mode,
 	return 0;
 }
 
-static int snap_build(struct fd_ctx *c, uint64_t ino, struct dsnap *s)
+static int snap_build(struct fd_ctx *c, uint64_t ino, struct fd_dsnap *s)
 {
 	const struct famfs_node *d;
 	uint64_t dotdot;
@@ -89,11 +90,44 @@ static int snap_build(struct fd_ctx *c, uint64_t ino, struct dsnap *s)
 	return rc;
 }
 
+/* Snapshots the kernel never released (connection gone) are freed at
+ * shutdown, so they are kept on a list like file handles. */
+static void snap_link(struct fd_ctx *c, struct fd_dsnap *s)
+{
+	pthread_mutex_lock(&c->pend_lock);
+	s->prev = NULL;
+	s->next = c->dirs;
+	if (c->dirs)
+		c->dirs->prev = s;
+	c->dirs = s;
+	pthread_mutex_unlock(&c->pend_lock);
+}
+
+static void snap_free(struct fd_ctx *c, struct fd_dsnap *s)
+{
+	pthread_mutex_lock(&c->pend_lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (c->dirs == s)
+		c->dirs = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&c->pend_lock);
+	free(s->e);
+	free(s);
+}
+
+void fd_dirs_free_all(struct fd_ctx *c)
+{
+	while (c->dirs)
+		snap_free(c, c->dirs);
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
-	struct dsnap *s = calloc(1, sizeof(*s));
+	struct fd_dsnap *s = calloc(1, sizeof(*s));
 	int rc;
 
 	if (!s) {
@@ -110,22 +144,19 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)s;
-	if (fuse_reply_open(req, fi)) {
-		free(s->e);
-		free(s);
-	}
+	snap_link(c, s);
+	if (fuse_reply_open(req, fi))
+		snap_free(c, s);
 }
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
-	struct dsnap *s = (struct dsnap *)(uintptr_t)fi->fh;
+	struct fd_dsnap *s = (struct fd_dsnap *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (s) {
-		free(s->e);
-		free(s);
-	}
+	if (s)
+		snap_free(fd_req_ctx(req), s);
 	fuse_reply_err(req, 0);
 }
 
@@ -133,7 +164,7 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
-	struct dsnap *s = (struct dsnap *)(uintptr_t)fi->fh;
+	struct fd_dsnap *s = (struct fd_dsnap *)(uintptr_t)fi->fh;
 	char *buf;
 	size_t used = 0;
 

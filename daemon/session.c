@@ -371,6 +371,7 @@ int fd_session_run(struct fd_ctx *c)
 		fd_pend_commit(c, true);
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
+	fd_dirs_free_all(c);
 	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
 		rc = -EPROTO;
 	else if (rc >= 0)
