@@ -236,24 +236,6 @@ static void startup_line(struct fd_ctx *c)
 	       c->replay_ms);
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space, ...) in place. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
 /* Is anything still mounted on @mnt (this mount namespace)? */
 static bool still_mounted(const char *mnt)
 {
@@ -266,7 +248,7 @@ static bool still_mounted(const char *mnt)
 	while (!found && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
 			continue;
-		unescape(point);
+		famfs_mountinfo_unescape(point);
 		found = !strcmp(point, mnt);
 	}
 	fclose(f);

@@ -9,24 +9,6 @@
 
 #include "cli.h"
 
-/* Undo mountinfo's octal escapes (\040 for space etc.) in place. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
 int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen)
 {
 	const char *info = getenv("FAMFS_MOUNTINFO");
@@ -59,12 +41,12 @@ int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen)
 
 		if (!fstype || !source || strcmp(fstype, "fuse.famfs"))
 			continue;
-		unescape(source);
+		famfs_mountinfo_unescape(source);
 		if (!realpath(source, got) || strcmp(got, want))
 			continue;
 		found = 1;
 		if (mnt) {
-			unescape(fields[4]);
+			famfs_mountinfo_unescape(fields[4]);
 			snprintf(mnt, mntlen, "%s", fields[4]);
 		}
 	}

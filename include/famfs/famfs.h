@@ -325,6 +325,9 @@ const char *famfs_cache_method(void);
 int famfs_system_uuid(const char *path, bool create,
 		      struct famfs_omf_uuid *out);
 
+/* Undo /proc/self/mountinfo's octal escapes (\040 = space) in place. */
+void famfs_mountinfo_unescape(char *s);
+
 enum famfs_role { FAMFS_ROLE_CLIENT = 0, FAMFS_ROLE_MASTER = 1 };
 const char *famfs_role_name(enum famfs_role role);
 
