@@ -142,6 +142,25 @@ struct fd_pending {
 					 unlogged objects are in it */
 };
 
+/* ---- stable identity (ident.c) ------------------------------------------ */
+
+/*
+ * The kernel's nodeid of an object created through the mount is its
+ * temporary number, for the mount's life, also once it is logged. These
+ * relate nodeids and namespace inos; no lock of the caller's is needed.
+ */
+struct fd_ctx;
+int fd_ident_init(struct fd_ctx *c);
+void fd_ident_free(struct fd_ctx *c);
+/* @nodeid (temporary) was logged as namespace @ns_ino. -ENOMEM, -EINVAL. */
+int fd_ident_add(struct fd_ctx *c, uint64_t nodeid, uint64_t ns_ino);
+/* Namespace ino behind a kernel nodeid (itself unless logged from a
+ * temporary number; a still-pending nodeid is returned unchanged). */
+uint64_t fd_ident_ns(struct fd_ctx *c, uint64_t nodeid);
+/* The nodeid the kernel knows a namespace ino by (itself unless the
+ * object was created through this mount). */
+uint64_t fd_ident_nodeid(struct fd_ctx *c, uint64_t ns_ino);
+
 /* ---- daemon context ----------------------------------------------------- */
 
 struct fd_notify {
@@ -183,6 +202,7 @@ struct fd_ctx {
 	struct fd_dsnap *dirs; /* open directory snapshots, under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
+	struct fd_ident *ident; /* nodeid <-> namespace ino (ident.c) */
 	/* log follower */
 	pthread_t follower;
 	bool follower_running;
@@ -224,9 +244,26 @@ int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
 uint64_t fd_pend_unlogged(struct fd_ctx *c);
 /* Mark @p and its pending ancestors as just changed. */
 void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p);
-/* The ino to use for @ino: a logged pending object maps to its namespace
- * ino. pend_lock NOT held. */
+/* The ino to use for kernel nodeid @ino: a logged object created through
+ * the mount maps to its namespace ino (fd_ident_ns). Any locks held. */
 uint64_t fd_canon(struct fd_ctx *c, uint64_t ino);
+/* Give a pending file's reserved space back (idempotent). ns_lock held
+ * for writing. */
+void fd_pend_release_space(struct fd_ctx *c, struct fd_pending *p);
+/* Move unlogged @p to (@parent, @name); both locks held. */
+void fd_pend_move(struct fd_ctx *c, struct fd_pending *p, uint64_t parent,
+		  const char *name);
+/* Unlogged @p is removed (unlink, rmdir, replaced by a rename): its name
+ * and log slot go at once, its space once nothing has it open. Both
+ * locks held (ns_lock for writing). */
+void fd_pend_remove(struct fd_ctx *c, struct fd_pending *p);
+/* Whether unlogged @p has unlogged children. pend_lock held. */
+bool fd_pend_has_children(struct fd_ctx *c, const struct fd_pending *p);
+/* Whether @ino is @anc or below it (pending chain). pend_lock held. */
+bool fd_pend_is_below(struct fd_ctx *c, uint64_t ino, uint64_t anc);
+/* Longest path suffix (bytes, with the leading '/') of anything pending
+ * below @p. pend_lock held. */
+size_t fd_pend_subtree_extra(struct fd_ctx *c, const struct fd_pending *p);
 /* Drop @n kernel references; frees what nothing refers to. pend_lock and
  * ns_lock NOT held. */
 void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
@@ -247,6 +284,24 @@ void fd_pend_free_all(struct fd_ctx *c);
  * -ENOENT. */
 int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
 	       size_t len);
+/* The same with pend_lock held. */
+int fd_path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
+		      char *buf, size_t len);
+
+/* ---- namespace changes of unlogged objects (rename.c) ------------------- */
+
+/* unlink (@rmdir false) or rmdir of (@parent, @name), nodeids. Locks NOT
+ * held. -EPERM with *why for a logged name, -ENOENT, -EISDIR, -ENOTDIR,
+ * -ENOTEMPTY. */
+int fd_ns_remove(struct fd_ctx *c, uint64_t parent, const char *name,
+		 bool rmdir, const char **why);
+/* rename(2) with RENAME_NOREPLACE / RENAME_EXCHANGE of an unlogged object;
+ * a pending target is replaced atomically. Locks NOT held. -EPERM with
+ * *why (logged source or target, .meta), -ENOENT, -EEXIST, -EINVAL (into
+ * itself, flags), -ENOTDIR, -EISDIR, -ENOTEMPTY, -ENAMETOOLONG. */
+int fd_ns_rename(struct fd_ctx *c, uint64_t parent, const char *name,
+		 uint64_t newparent, const char *newname, unsigned flags,
+		 const char **why);
 
 /* ---- attributes (ops_attr.c) -------------------------------------------- */
 

@@ -20,7 +20,7 @@ static void stat_common(struct fd_ctx *c, struct stat *st)
 void fd_stat_node(struct fd_ctx *c, const struct famfs_node *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = n->ino;
+	st->st_ino = fd_ident_nodeid(c, n->ino); /* stable: ident.c */
 	st->st_mode = n->mode;
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
@@ -65,23 +65,19 @@ int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st)
 		stat_stats(c, st);
 		return 0;
 	}
+	ino = fd_canon(c, ino);
 	if (fd_is_pending_ino(ino)) {
 		struct fd_pending *p;
-		bool logged = false;
 		int rc = -ENOENT;
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
-		if (p && p->state == FD_PEND_LOGGED) {
-			ino = p->logged_ino; /* the namespace has it now */
-			logged = true;
-		} else if (p) {
+		if (p && p->state != FD_PEND_LOGGED) {
 			fd_stat_pending(c, p, st);
 			rc = 0;
 		}
 		pthread_mutex_unlock(&c->pend_lock);
-		if (!logged)
-			return rc;
+		return rc;
 	}
 	n = famfs_ns_get(c->ns, ino);
 	if (!n)
@@ -238,7 +234,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
-		if (p && (p->state != FD_PEND_OPEN || p->is_dir))
+		/* Unlogged (also removed but still open) files resize. */
+		if (p && (p->state == FD_PEND_LOGGED || p->is_dir))
 			p = NULL;
 		pthread_mutex_unlock(&c->pend_lock);
 		if (p) {

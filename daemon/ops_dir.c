@@ -56,7 +56,7 @@ static int snap_build(struct fd_ctx *c, uint64_t ino, struct fd_dsnap *s)
 		rc = !p || p->state != FD_PEND_OPEN ? -ENOENT :
 		     !p->is_dir			    ? -ENOTDIR :
 						      0;
-		dotdot = p ? p->parent : 0;
+		dotdot = p ? fd_ident_nodeid(c, p->parent) : 0;
 		pthread_mutex_unlock(&c->pend_lock);
 		if (rc)
 			return rc;
@@ -69,15 +69,18 @@ static int snap_build(struct fd_ctx *c, uint64_t ino, struct fd_dsnap *s)
 			return ino == FD_INO_STATS ? -ENOTDIR : -ENOENT;
 		if (d->kind != FAMFS_NODE_DIR)
 			return -ENOTDIR;
-		rc = snap_add(s, d->ino, S_IFDIR, ".");
+		/* Nodeids, as the kernel knows them (ident.c). */
+		rc = snap_add(s, fd_ident_nodeid(c, d->ino), S_IFDIR, ".");
 		if (!rc)
-			rc = snap_add(s, d->parent, S_IFDIR, "..");
+			rc = snap_add(s, fd_ident_nodeid(c, d->parent), S_IFDIR,
+				      "..");
 		for (uint32_t i = 0; !rc && i < d->nchildren; i++) {
 			const struct famfs_node *n =
 				famfs_ns_get(c->ns, d->children[i]);
 
 			if (n)
-				rc = snap_add(s, n->ino, n->mode, n->name);
+				rc = snap_add(s, fd_ident_nodeid(c, n->ino),
+					      n->mode, n->name);
 		}
 		if (!rc && ino == FAMFS_INO_META)
 			rc = snap_add(s, FD_INO_STATS, S_IFREG, ".stats");

@@ -106,6 +106,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	/* A logged object is opened by its namespace ino (ident.c). */
+	ino = fd_canon(c, ino);
 	h->ino = ino;
 	h->writable = wants_write(fi->flags);
 	if (h->writable && c->rdonly) {

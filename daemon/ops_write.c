@@ -233,7 +233,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (h->kind == FD_H_PENDING && h->pend->state == FD_PEND_OPEN) {
+	if (h->kind == FD_H_PENDING && h->pend->state != FD_PEND_LOGGED) {
 		rc = fd_pend_reserve(c, h->pend, end);
 		if (rc) {
 			fd_refuse(req, -rc, "fallocate", ino, NULL,
@@ -264,36 +264,55 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 			  "size of a logged file is fixed");
 }
 
-/* Namespace changes famfs cannot log: EROFS on clients, EPERM here. */
-static void refuse_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
-		      const char *name)
+/*
+ * unlink, rmdir, rename: unlogged objects are ordinary (rename.c); a
+ * logged name is refused with EPERM and a log line; clients: EROFS.
+ */
+static void reply_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
+		     const char *name, int rc, const char *why)
 {
-	struct fd_ctx *c = fd_req_ctx(req);
-
-	if (!master_only(req, c, op, parent, name))
-		return;
-	fd_refuse(req, EPERM, op, parent, name,
-		  "famfs is append-only: names are never removed or moved");
+	if (rc && why)
+		fd_refuse(req, -rc, op, parent, name, why);
+	else
+		fuse_reply_err(req, -rc);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	refuse_ns(req, "unlink", parent, name);
+	struct fd_ctx *c = fd_req_ctx(req);
+	const char *why;
+	int rc;
+
+	if (!master_only(req, c, "unlink", parent, name))
+		return;
+	rc = fd_ns_remove(c, parent, name, false, &why);
+	reply_ns(req, "unlink", parent, name, rc, why);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	refuse_ns(req, "rmdir", parent, name);
+	struct fd_ctx *c = fd_req_ctx(req);
+	const char *why;
+	int rc;
+
+	if (!master_only(req, c, "rmdir", parent, name))
+		return;
+	rc = fd_ns_remove(c, parent, name, true, &why);
+	reply_ns(req, "rmdir", parent, name, rc, why);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
-	(void)newparent;
-	(void)newname;
-	(void)flags;
-	refuse_ns(req, "rename", parent, name);
+	struct fd_ctx *c = fd_req_ctx(req);
+	const char *why;
+	int rc;
+
+	if (!master_only(req, c, "rename", parent, name))
+		return;
+	rc = fd_ns_rename(c, parent, name, newparent, newname, flags, &why);
+	reply_ns(req, "rename", parent, name, rc, why);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
