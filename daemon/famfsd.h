@@ -46,6 +46,7 @@ struct fd_opts {
 	int log_level; /* LOG_* from syslog.h */
 	char *fuse_dev;
 	char *fstype;
+	char *journal_dir; /* NULL = FAMFS_JOURNAL_DIR */
 	int emulator_fd; /* -1 = none */
 	int emulator_ioctl_fd; /* -1 = none: backing ioctls to the kernel */
 	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
@@ -83,6 +84,7 @@ enum {
 	FD_SET_FSTYPE = 1u << 8,
 	FD_SET_FG = 1u << 9,
 	FD_SET_SETTLE = 1u << 10,
+	FD_SET_JOURNAL = 1u << 11,
 };
 
 /* ---- logging (log.c) ---------------------------------------------------- */
@@ -136,6 +138,8 @@ struct fd_pending {
 	int state; /* enum fd_pend_state */
 	uint64_t logged_ino; /* namespace ino once logged */
 	uint64_t touched_ns; /* CLOCK_MONOTONIC of the last change */
+	bool jlive; /* a PUT of it is in the recovery journal */
+	uint32_t jsum; /* checksum of that PUT: re-journal when it differs */
 	struct fd_pending *next; /* creation order: parents first */
 	struct fd_pending *ino_next; /* hash chain by ino */
 	struct fd_pending *name_next; /* hash chain by (parent, name); only
@@ -176,6 +180,7 @@ struct fd_stats {
 	atomic_ullong daemon_opens;
 	atomic_ullong backing_registrations;
 	atomic_ullong refreshes;
+	atomic_ullong journaled_files; /* files durable only in the journal */
 };
 
 struct fd_dsnap;
@@ -203,6 +208,7 @@ struct fd_ctx {
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
 	struct fd_ident *ident; /* nodeid <-> namespace ino (ident.c) */
+	struct fd_journal *journal; /* recovery journal, NULL = none */
 	/* log follower */
 	pthread_t follower;
 	bool follower_running;
@@ -270,9 +276,11 @@ void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
 /* Log every settled object (all unlogged ones with @force: shutdown).
  * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
-/* fsync: log pending @ino (and pending ancestors) now; seals a file.
- * pend_lock and ns_lock NOT held. 0 when nothing is pending. -ENOSPC log
- * full, -ENOENT gone, other errors of famfs_fs_mkfile/_mkdir. */
+/* fsync: make pending @ino (and its pending ancestors) durable: in the
+ * recovery journal, or without one (--emulator-fd tests) by logging it.
+ * pend_lock and ns_lock NOT held. 0 when nothing is pending. -EIO journal
+ * unwritable; without a journal -ENOSPC log full, errors of
+ * famfs_fs_mkfile/_mkdir. */
 int fd_pend_sync(struct fd_ctx *c, uint64_t ino);
 
 /* Whether the data path is settled before INIT (image or -d daemon);
@@ -287,6 +295,40 @@ int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
 /* The same with pend_lock held. */
 int fd_path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
 		      char *buf, size_t len);
+
+/* ---- recovery journal (journal.c): both locks held unless noted -------- */
+
+struct fd_journal;
+/* Master start-up, before the mount (locks NOT held): open the journal
+ * for this file system, restore what it holds as pending objects, and
+ * write it afresh. Prints why and returns -errno when it cannot. */
+int fd_journal_open(struct fd_ctx *c);
+/* Clean shutdown, after the final commit pass (locks NOT held): journal
+ * what is still pending (files open at shutdown), remove an empty
+ * journal, free it. */
+int fd_journal_close(struct fd_ctx *c);
+void fd_journal_free(struct fd_ctx *c);
+bool fd_journal_on(const struct fd_ctx *c);
+/* --journal-dir, else $FAMFS_JOURNAL_DIR, else NULL (the default). */
+const char *fd_journal_dir(const struct fd_ctx *c);
+/* fsync: @p and its unlogged ancestors are durable when it returns 0.
+ * -EIO when the journal cannot be written. */
+int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p);
+/* Commit pass: @p settled but cannot be logged yet; queue it (and its
+ * ancestors). fd_journal_pass_end writes the queue (synced with @sync). */
+int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p);
+int fd_journal_pass_end(struct fd_ctx *c, bool sync);
+/* @p was logged as @ino, or dropped (@ino 0); the record is queued and
+ * written at the pass end. */
+void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino);
+/* @p is being removed: a journaled one is forgotten durably. */
+void fd_journal_removed(struct fd_ctx *c, struct fd_pending *p);
+/* @s was renamed (over @t, or NULL); called after the move, before @t is
+ * removed. */
+void fd_journal_moved(struct fd_ctx *c, struct fd_pending *s,
+		      struct fd_pending *t);
+void fd_journal_exchanged(struct fd_ctx *c, struct fd_pending *a,
+			  struct fd_pending *b);
 
 /* ---- namespace changes of unlogged objects (rename.c) ------------------- */
 

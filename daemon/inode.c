@@ -381,6 +381,7 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 	}
 	set_state(c, p, FD_PEND_LOGGED);
 	p->logged_ino = ino;
+	fd_journal_logged(c, p, ino);
 	/* The kernel keeps knowing it by its temporary number. */
 	if (fd_ident_add(c, p->ino, ino))
 		fd_log(LOG_WARNING, "%s: out of memory for its identity", path);
@@ -402,6 +403,7 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 
 static void drop_one(struct fd_ctx *c, struct fd_pending *p)
 {
+	fd_journal_logged(c, p, 0); /* forgotten: a DEL would say no more */
 	set_state(c, p, FD_PEND_GONE);
 	if (!p->nopen)
 		fd_pend_release_space(c, p);
@@ -413,46 +415,72 @@ static void drop_one(struct fd_ctx *c, struct fd_pending *p)
 			drop_one(c, q);
 }
 
-uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
+/* One pass over the pending list; see fd_pend_commit. *journaled: a
+ * settled object was queued in the journal. Returns how many were logged
+ * or dropped. */
+static uint64_t commit_pass(struct fd_ctx *c, bool force, uint64_t now,
+			    bool *locked, uint64_t *left, bool *journaled)
 {
-	uint64_t now, settle = (uint64_t)c->settle_ms * 1000000ULL;
-	uint64_t left = 0;
-	bool locked = false;
+	uint64_t settle = (uint64_t)c->settle_ms * 1000000ULL, done = 0;
 
-	pthread_rwlock_wrlock(&c->ns_lock);
-	pthread_mutex_lock(&c->pend_lock);
-	now = now_ns(); /* after the locks: no touch can be newer */
+	*left = 0;
 	for (struct fd_pending *p = c->pending; p; p = p->next) {
+		bool open = p->nopen && !p->is_dir;
+		bool settled = !open && p->touched_ns + settle <= now;
 		int rc;
 
 		if (p->state != FD_PEND_OPEN)
 			continue;
 		/* Parents first: a pending parent is logged earlier in this
-		 * pass (creation order) or not at all. */
-		if (fd_is_pending_ino(p->parent) ||
-		    (!force && ((p->nopen && !p->is_dir) ||
-				p->touched_ns + settle > now))) {
-			left++;
+		 * pass (creation order) or in a later one. A settled object
+		 * under a busy new directory goes to the journal meanwhile,
+		 * so it survives a crash. Open files are never logged while
+		 * a journal can carry them over a shutdown. */
+		if (fd_is_pending_ino(p->parent) || (!force && !settled) ||
+		    (open && fd_journal_on(c))) {
+			if (settled && fd_journal_on(c) &&
+			    !fd_journal_settled(c, p))
+				*journaled = true;
+			(*left)++;
 			continue;
 		}
+		done++;
 		if (!p->is_dir && !p->size) {
 			fd_log(LOG_INFO,
 			       "%s: closed empty, not logged (famfs cannot log "
 			       "empty files); it disappears",
 			       p->name);
 			drop_one(c, p);
-		} else {
-			rc = locked ? 0 : famfs_fs_lock(c->fs, false);
-			if (!rc) {
-				locked = true;
-				rc = commit_one(c, p);
-			}
-			if (rc)
-				drop_one(c, p);
+			continue;
 		}
+		rc = *locked ? 0 : famfs_fs_lock(c->fs, false);
+		if (!rc) {
+			*locked = true;
+			rc = commit_one(c, p);
+		}
+		if (rc)
+			drop_one(c, p);
 	}
+	return done;
+}
+
+uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
+{
+	uint64_t now, left = 0;
+	bool locked = false, journaled = false;
+
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	now = now_ns(); /* after the locks: no touch can be newer */
+	/* At shutdown, until nothing more can go (renames may have put a
+	 * child before its parent). */
+	while (commit_pass(c, force, now, &locked, &left, &journaled) &&
+	       force && left)
+		;
 	if (locked)
 		famfs_fs_unlock(c->fs);
+	if (fd_journal_on(c))
+		fd_journal_pass_end(c, journaled);
 	reap(c);
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
@@ -460,9 +488,10 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 }
 
 /*
- * fsync of a pending object: log it now, after its pending ancestors
- * (parents first), so it survives a crash. This seals a file at its
- * current size. An empty file has nothing famfs can log.
+ * fsync of a pending object. With the journal: journal it (and its pending
+ * ancestors); it stays an ordinary file. Without one: log it now, after
+ * its pending ancestors, which seals a file at its current size (an empty
+ * file has nothing famfs can log).
  */
 int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 {
@@ -474,6 +503,15 @@ int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 	ino = fd_canon(c, ino);
 	pthread_rwlock_wrlock(&c->ns_lock);
 	pthread_mutex_lock(&c->pend_lock);
+	if (fd_journal_on(c)) {
+		/* Durable, and still an ordinary file: journal, don't log. */
+		struct fd_pending *p =
+			fd_is_pending_ino(ino) ? fd_pend_get(c, ino) : NULL;
+
+		/* Removed but still open: nothing to keep. */
+		rc = !p || p->state != FD_PEND_OPEN ? 0 : fd_journal_sync(c, p);
+		goto out;
+	}
 	while (fd_is_pending_ino(ino)) {
 		struct fd_pending *p = fd_pend_get(c, ino);
 
@@ -536,4 +574,5 @@ void fd_pend_free_all(struct fd_ctx *c)
 	c->pend_unlogged = 0;
 	pthread_mutex_unlock(&c->pend_lock);
 	fd_ident_free(c);
+	fd_journal_free(c);
 }

@@ -87,8 +87,10 @@ int fd_ns_remove(struct fd_ctx *c, uint64_t parent, const char *name,
 		rc = -EISDIR;
 	else if (!rc && rmdir && fd_pend_has_children(c, p))
 		rc = -ENOTEMPTY;
-	if (!rc)
+	if (!rc) {
+		fd_journal_removed(c, p); /* a crash must not bring it back */
 		fd_pend_remove(c, p);
+	}
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
 	return rc;
@@ -140,6 +142,7 @@ static int exchange(struct fd_ctx *c, struct fd_pending *a,
 	fd_pend_move(c, a, ap, "");
 	fd_pend_move(c, b, ap, an);
 	fd_pend_move(c, a, bp, bn);
+	fd_journal_exchanged(c, a, b);
 	return 0;
 }
 
@@ -190,9 +193,10 @@ int fd_ns_rename(struct fd_ctx *c, uint64_t parent, const char *name,
 		rc = path_fits(c, s, newparent, newname, why);
 	if (rc)
 		goto out;
+	fd_pend_move(c, s, newparent, newname);
+	fd_journal_moved(c, s, t); /* one synced record for both */
 	if (t)
 		fd_pend_remove(c, t); /* replaced: its slot and space go */
-	fd_pend_move(c, s, newparent, newname);
 out:
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
