@@ -28,8 +28,9 @@ static void report_bad_entry(void *arg, const struct famfs_err *err)
 	char buf[320];
 
 	(void)arg;
-	fd_log(LOG_WARNING, "log: %s (entry skipped)",
-	       famfs_err_str(err, buf, sizeof(buf)));
+	fd_log(LOG_WARNING, "log: %s (%s)",
+	       famfs_err_str(err, buf, sizeof(buf)),
+	       famfs_err_kind_str(err->kind));
 }
 
 static double ms_since(const struct timespec *t0)
