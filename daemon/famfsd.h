@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -218,6 +219,8 @@ struct fd_ctx {
 	struct wire *wire; /* dax passthrough wire module (wire_glue.c) */
 	struct fd_uring *uring; /* io_uring transport, NULL = /dev/fuse */
 	const char *transport; /* "/dev/fuse" or "io_uring" (.meta/.stats) */
+	bool uring_wanted; /* uring=auto|on and the system has rings */
+	bool transport_fatal; /* uring=on and no rings: exit 2 */
 };
 
 static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
@@ -369,6 +372,38 @@ void fd_readahead_tune(struct fd_ctx *c, unsigned kib);
 int fd_session_run(struct fd_ctx *c);
 /* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
 int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+/* Debug trace of one request (@via: NULL for /dev/fuse, "ring"). */
+void fd_trace_request(const void *buf, size_t len, const char *via);
+
+/* ---- transport (transport.c, transport_uring.c) ------------------------- */
+
+/* Before mounting: which transport -o uring= allows here. -1 after
+ * printing why for uring=on on a system without rings. */
+int fd_transport_precheck(struct fd_ctx *c);
+/* Every reply and notification: through the ring for requests that came
+ * from one, else through the wire module to @fd (INIT: echo the flag). */
+ssize_t fd_transport_writev(struct fd_ctx *c, int fd, struct iovec *iov,
+			    int count);
+/* "io_uring" or "/dev/fuse" (startup line, .meta/.stats). */
+const char *fd_transport_name(const struct fd_ctx *c);
+/* After the session loop: end the queue threads. */
+void fd_transport_stop(struct fd_ctx *c);
+/* After the unmount: close the rings. */
+void fd_transport_free(struct fd_ctx *c);
+
+/* The rings (transport_uring.c; stubs without liburing). */
+int fd_uring_new(struct fd_ctx *c, struct fuse_session *se, int fd,
+		 struct fd_uring **out);
+int fd_uring_start(struct fd_uring *u);
+/* 1: @iov answered a ring request (*ret = bytes), 0: not ours. */
+int fd_uring_reply(struct fd_uring *u, const struct iovec *iov, int count,
+		   ssize_t *ret);
+void fd_uring_stop(struct fd_uring *u);
+void fd_uring_free(struct fd_uring *u);
+unsigned fd_uring_queues(const struct fd_uring *u);
+unsigned fd_uring_depth(void);
+unsigned long long fd_uring_served(const struct fd_uring *u);
+bool fd_uring_failed(const struct fd_uring *u);
 
 /* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
 

@@ -43,6 +43,7 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "role %s\n"
 		     "data_path %s\n"
 		     "transport %s\n"
+		     "ring_requests %llu\n"
 		     "read_upcalls %llu\n"
 		     "write_upcalls %llu\n"
 		     "passthrough_opens %llu\n"
@@ -53,8 +54,8 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "pending %" PRIu64 "\n",
 		     famfs_role_name(c->role),
 		     c->passthrough ? "passthrough" : "daemon",
-		     c->transport ? c->transport : "/dev/fuse", reads, writes,
-		     (unsigned long long)c->stats.passthrough_opens,
+		     fd_transport_name(c), fd_uring_served(c->uring), reads,
+		     writes, (unsigned long long)c->stats.passthrough_opens,
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,
 		     st.next_index, (unsigned long long)c->stats.refreshes,
