@@ -142,11 +142,27 @@ static int on_key(void *user, const char *section, const char *key,
 		return dup_into(&o->daxdev[u], val);
 	}
 	if (!strcmp(key, "options")) {
+		/* uring= on the command line wins over the file's. */
+		int uring = o->uring;
+		bool cli = o->uring_set;
+
 		if (fd_mount_opts_add(o, val)) {
 			snprintf(s->why, sizeof(s->why), "bad options '%s'",
 				 val);
 			return 0;
 		}
+		if (cli)
+			o->uring = uring;
+		o->uring_set = cli;
+		return 1;
+	}
+	if (!strcmp(key, "uring")) {
+		int v = fd_parse_uring(val);
+
+		if (v < 0)
+			goto bad;
+		if (!o->uring_set)
+			o->uring = v;
 		return 1;
 	}
 	snprintf(s->why, sizeof(s->why), "unknown key '%s'", key);

@@ -22,7 +22,9 @@ static const char usage_text[] =
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions, ro\n"
+	"  -o OPT[,OPT]                allow_other, default_permissions, ro,\n"
+	"                              uring=auto|on|off (FUSE-over-io_uring\n"
+	"                              transport; default auto)\n"
 	"      --cache-timeout SEC     cache time of logged names and "
 	"attributes\n"
 	"                              (default 3600; the log invalidates)\n"
@@ -176,10 +178,24 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
+		} else if (!strncmp(tok, "uring=", 6)) {
+			int v = fd_parse_uring(tok + 6);
+
+			if (v < 0) {
+				fprintf(stderr,
+					"famfsd: -o %s: expected uring=auto, "
+					"uring=on or uring=off\n",
+					tok);
+				rc = -1;
+				break;
+			}
+			o->uring = v;
+			o->uring_set = true;
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions, ro)\n",
+				"allow_other, default_permissions, ro, "
+				"uring=auto|on|off)\n",
 				tok);
 			rc = -1;
 			break;

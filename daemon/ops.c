@@ -5,8 +5,6 @@
 
 #include "famfsd.h"
 
-#define FD_MAX_IO (1u << 20) /* 1 MiB requests (max_pages 256) */
-
 void fd_refuse(fuse_req_t req, int err, const char *op, uint64_t ino,
 	       const char *name, const char *why)
 {
