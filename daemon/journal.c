@@ -424,6 +424,9 @@ static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
 		why = "not a valid famfs path";
 	if (!why && !fd_is_pending_ino(parent))
 		n = famfs_ns_lookup(c->ns, parent, r->name);
+	if (!why && !n && !fd_is_pending_ino(parent) &&
+	    famfs_ns_name_held(c->ns, parent, r->name) != -2)
+		why = "a rejected log entry holds that name";
 	if (!why && n) {
 		/* Logged before the crash (its LOGGED record was lost)? */
 		if (dir && n->kind == FAMFS_NODE_DIR) {

@@ -168,6 +168,13 @@ int fd_ns_rename(struct fd_ctx *c, uint64_t parent, const char *name,
 		rc = find(c, parent, name, &s, WHY_LOGGED_SRC, why);
 	if (!rc)
 		rc = dir_check(c, newparent, &td, why);
+	if (!rc && !fd_is_pending_ino(newparent) &&
+	    !famfs_ns_lookup(c->ns, newparent, newname) &&
+	    famfs_ns_name_held(c->ns, newparent, newname) != -2) {
+		/* Not served, but another reader may serve it. */
+		*why = "a rejected log entry holds the name (see famfs fsck)";
+		rc = -EEXIST;
+	}
 	if (!rc) {
 		rc = find(c, newparent, newname, &t, WHY_LOGGED_DST, why);
 		if (rc == -ENOENT && !(flags & RENAME_EXCHANGE))
