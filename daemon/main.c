@@ -22,7 +22,9 @@ static const char usage_text[] =
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions, ro,\n"
+	"  -o OPT[,OPT]                allow_other (implies default_permissions\n"
+	"                              unless no_default_permissions),\n"
+	"                              default_permissions, meta_public, ro,\n"
 	"                              uring=auto|on|off (FUSE-over-io_uring\n"
 	"                              transport; default auto)\n"
 	"      --attr-timeout SEC      attribute cache time (default 1)\n"
@@ -170,6 +172,10 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
+		} else if (!strcmp(tok, "no_default_permissions")) {
+			o->no_default_permissions = true;
+		} else if (!strcmp(tok, "meta_public")) {
+			o->meta_public = true;
 		} else if (!strncmp(tok, "uring=", 6)) {
 			int v = fd_parse_uring(tok + 6);
 
@@ -186,7 +192,8 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions, ro, "
+				"allow_other, default_permissions, "
+				"no_default_permissions, meta_public, ro, "
 				"uring=auto|on|off)\n",
 				tok);
 			rc = -1;
@@ -323,7 +330,7 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			o->config ? o->config : "command line");
 		return 1;
 	}
-	return 0;
+	return fd_access_resolve(o);
 bad:
 	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
 		c == 'r'	? "role" :
