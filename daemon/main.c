@@ -27,8 +27,13 @@ static const char usage_text[] =
 	"                              default_permissions, meta_public, ro,\n"
 	"                              uring=auto|on|off (FUSE-over-io_uring\n"
 	"                              transport; default auto)\n"
-	"      --attr-timeout SEC      attribute cache time (default 1)\n"
-	"      --entry-timeout SEC     name cache time (default 1)\n"
+	"      --cache-timeout SEC     cache time of logged names and "
+	"attributes\n"
+	"                              (default 3600; the log invalidates)\n"
+	"      --attr-timeout SEC      attribute cache time of pending objects\n"
+	"                              (default 1)\n"
+	"      --entry-timeout SEC     name cache time of pending objects\n"
+	"                              (default 1)\n"
 	"  -l, --log-level error|warn|info|debug\n"
 	"      --fuse-dev PATH         FUSE device node (default /dev/fuse)\n"
 	"      --fstype NAME           file system type for mount(2) "
@@ -45,7 +50,8 @@ enum {
 	OPT_FSTYPE,
 	OPT_EMU,
 	OPT_SETTLE,
-	OPT_EMUIO
+	OPT_EMUIO,
+	OPT_CACHE
 };
 
 static const struct option longopts[] = {
@@ -58,6 +64,7 @@ static const struct option longopts[] = {
 	{ "log-level", required_argument, NULL, 'l' },
 	{ "attr-timeout", required_argument, NULL, OPT_ATTR },
 	{ "entry-timeout", required_argument, NULL, OPT_ENTRY },
+	{ "cache-timeout", required_argument, NULL, OPT_CACHE },
 	{ "fuse-dev", required_argument, NULL, OPT_FUSEDEV },
 	{ "fstype", required_argument, NULL, OPT_FSTYPE },
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
@@ -75,6 +82,7 @@ void fd_opts_init(struct fd_opts *o)
 	o->settle_ms = FD_SETTLE_MS_DEFAULT;
 	o->attr_timeout = 1.0;
 	o->entry_timeout = 1.0;
+	o->cache_timeout = FD_CACHE_TIMEOUT_DEFAULT;
 	o->log_level = LOG_INFO;
 	o->emulator_fd = -1;
 	o->emulator_ioctl_fd = -1;
@@ -274,6 +282,11 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 				goto bad;
 			set |= FD_SET_ENTRY;
 			break;
+		case OPT_CACHE:
+			if (fd_parse_secs(optarg, &o->cache_timeout))
+				goto bad;
+			set |= FD_SET_CACHE;
+			break;
 		case OPT_FUSEDEV:
 			if (set_str(&o->fuse_dev, optarg))
 				return 1;
@@ -339,6 +352,7 @@ bad:
 		c == 'l'	? "log-level" :
 		c == OPT_ATTR	? "attr-timeout" :
 		c == OPT_ENTRY	? "entry-timeout" :
+		c == OPT_CACHE	? "cache-timeout" :
 		c == OPT_EMU	? "emulator-fd" :
 		c == OPT_SETTLE ? "settle-ms" :
 				  "emulator-ioctl-fd",

@@ -36,16 +36,6 @@ static ino_t img1_ino, img0_ino;
 
 static char why[512];
 
-#define CHECK(c, ...)                                                     \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "  %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-			return -1;                                        \
-		}                                                         \
-	} while (0)
-
 static struct emu_opts base_opts(const char *path)
 {
 	struct emu_opts o = { .famfsd = famfsd,
@@ -169,19 +159,6 @@ static int start_init(struct emu *e, const struct emu_opts *o, uint64_t offer,
 	CHECK(!p_init(e, offer, max_ext, di, why, sizeof(why)), "INIT: %s",
 	      why);
 	return 0;
-}
-
-static void dump_log(const struct emu *e)
-{
-	char line[512];
-	FILE *f = fopen(e->logpath, "r");
-
-	if (!f)
-		return;
-	fprintf(stderr, "  --- daemon log %s\n", e->logpath);
-	while (fgets(line, sizeof(line), f))
-		fprintf(stderr, "  | %s", line);
-	fclose(f);
 }
 
 static bool log_has(const struct emu *e, const char *s)
@@ -760,7 +737,7 @@ int main(int argc, char **argv)
 		if (r && cur) {
 			if (cur->pid > 0 && cur->fd >= 0)
 				emu_stop(cur);
-			dump_log(cur);
+			emu_dump_log(cur);
 		}
 		fails += r != 0;
 	}
