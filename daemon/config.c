@@ -105,16 +105,18 @@ static int on_key(void *user, const char *section, const char *key,
 			o->settle_ms = (unsigned)u;
 		return 1;
 	}
-	if (!strcmp(key, "attr_timeout") || !strcmp(key, "entry_timeout")) {
-		bool attr = key[0] == 'a';
+	if (!strcmp(key, "attr_timeout") || !strcmp(key, "entry_timeout") ||
+	    !strcmp(key, "cache_timeout")) {
 		double d;
 
 		if (fd_parse_secs(val, &d))
 			goto bad;
-		if (attr && !(s->set & FD_SET_ATTR))
+		if (key[0] == 'a' && !(s->set & FD_SET_ATTR))
 			o->attr_timeout = d;
-		if (!attr && !(s->set & FD_SET_ENTRY))
+		if (key[0] == 'e' && !(s->set & FD_SET_ENTRY))
 			o->entry_timeout = d;
+		if (key[0] == 'c' && !(s->set & FD_SET_CACHE))
+			o->cache_timeout = d;
 		return 1;
 	}
 	if (!strcmp(key, "foreground")) {

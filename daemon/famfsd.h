@@ -44,8 +44,9 @@ struct fd_opts {
 	unsigned settle_ms; /* pending objects are logged this long after
 			       their last change */
 	char *mount_opts; /* comma-separated -o list */
-	double attr_timeout;
-	double entry_timeout;
+	double attr_timeout; /* pending objects (they still change) */
+	double entry_timeout; /* names of and under pending objects */
+	double cache_timeout; /* logged objects: invalidated by the log */
 	int log_level; /* LOG_* from syslog.h */
 	char *fuse_dev;
 	char *fstype;
@@ -56,6 +57,9 @@ struct fd_opts {
 	bool allow_other;
 	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
+	bool default_permissions_implied; /* by allow_other (access.c) */
+	bool no_default_permissions; /* operator: allow_other, no checks */
+	bool meta_public; /* .meta world-readable (default root-only) */
 	int uring; /* enum fd_uring_opt */
 	bool uring_set; /* uring= given on the command line */
 };
@@ -89,7 +93,21 @@ enum {
 	FD_SET_FSTYPE = 1u << 8,
 	FD_SET_FG = 1u << 9,
 	FD_SET_SETTLE = 1u << 10,
+	FD_SET_CACHE = 1u << 11,
 };
+
+#define FD_CACHE_TIMEOUT_DEFAULT 3600.0 /* seconds; see fd_attr_ttl() */
+
+/* ---- access (access.c) --------------------------------------------------- */
+
+struct fd_ctx;
+/* After all options: allow_other implies default_permissions unless
+ * no_default_permissions. 0, or 1 after a usage error. */
+int fd_access_resolve(struct fd_opts *o);
+/* "all users, modes checked (...)": the startup line's access=. */
+const char *fd_access_desc(const struct fd_opts *o);
+/* Give .meta its modes and the daemon as owner (after the fs is open). */
+void fd_access_apply(struct fd_ctx *c);
 
 /* ---- logging (log.c) ---------------------------------------------------- */
 
@@ -207,6 +225,8 @@ struct fd_ctx {
 	bool follow_stop;
 	bool follow_kick; /* a pending object was closed: commit pass soon */
 	struct fd_notify *notify_head;
+	bool follow_wake; /* the log grew (lookup miss): notify soon */
+	uint64_t notified_index; /* log entries the kernel was told about */
 	struct timespec last_miss_refresh;
 	struct fd_stats stats;
 	/* raw INIT shim (initpatch.c) */
@@ -276,6 +296,20 @@ void fd_stat_pending(struct fd_ctx *c, const struct fd_pending *p,
 		     struct stat *st);
 /* Attributes of any inode; ns_lock held. -ENOENT. */
 int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st);
+/*
+ * Cache times handed to the kernel. Logged objects never change except
+ * through the log (new names in a directory, a directory's nlink), and the
+ * follower invalidates those, so they get cache_timeout; pending objects
+ * (master) change under the daemon (reserved space, being logged) and get
+ * attr_timeout / entry_timeout; .meta/.stats changes all the time: 0.
+ */
+double fd_attr_ttl(const struct fd_ctx *c, uint64_t ino);
+/* For a name @ino (0: negative) in directory @parent as the kernel knows
+ * it (0: unknown, e.g. a new object). */
+double fd_entry_ttl(const struct fd_ctx *c, uint64_t parent, uint64_t ino);
+/* Entry reply for @st found in @parent (0 if unknown). */
+void fd_entry_fill_in(struct fd_ctx *c, struct fuse_entry_param *e,
+		      const struct stat *st, uint64_t parent);
 void fd_entry_fill(struct fd_ctx *c, struct fuse_entry_param *e,
 		   const struct stat *st);
 /* Resolve (parent, name) to attributes; takes a pending reference when the

@@ -22,11 +22,18 @@ static const char usage_text[] =
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions, ro,\n"
+	"  -o OPT[,OPT]                allow_other (implies default_permissions\n"
+	"                              unless no_default_permissions),\n"
+	"                              default_permissions, meta_public, ro,\n"
 	"                              uring=auto|on|off (FUSE-over-io_uring\n"
 	"                              transport; default auto)\n"
-	"      --attr-timeout SEC      attribute cache time (default 1)\n"
-	"      --entry-timeout SEC     name cache time (default 1)\n"
+	"      --cache-timeout SEC     cache time of logged names and "
+	"attributes\n"
+	"                              (default 3600; the log invalidates)\n"
+	"      --attr-timeout SEC      attribute cache time of pending objects\n"
+	"                              (default 1)\n"
+	"      --entry-timeout SEC     name cache time of pending objects\n"
+	"                              (default 1)\n"
 	"  -l, --log-level error|warn|info|debug\n"
 	"      --fuse-dev PATH         FUSE device node (default /dev/fuse)\n"
 	"      --fstype NAME           file system type for mount(2) "
@@ -43,7 +50,8 @@ enum {
 	OPT_FSTYPE,
 	OPT_EMU,
 	OPT_SETTLE,
-	OPT_EMUIO
+	OPT_EMUIO,
+	OPT_CACHE
 };
 
 static const struct option longopts[] = {
@@ -56,6 +64,7 @@ static const struct option longopts[] = {
 	{ "log-level", required_argument, NULL, 'l' },
 	{ "attr-timeout", required_argument, NULL, OPT_ATTR },
 	{ "entry-timeout", required_argument, NULL, OPT_ENTRY },
+	{ "cache-timeout", required_argument, NULL, OPT_CACHE },
 	{ "fuse-dev", required_argument, NULL, OPT_FUSEDEV },
 	{ "fstype", required_argument, NULL, OPT_FSTYPE },
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
@@ -73,6 +82,7 @@ void fd_opts_init(struct fd_opts *o)
 	o->settle_ms = FD_SETTLE_MS_DEFAULT;
 	o->attr_timeout = 1.0;
 	o->entry_timeout = 1.0;
+	o->cache_timeout = FD_CACHE_TIMEOUT_DEFAULT;
 	o->log_level = LOG_INFO;
 	o->emulator_fd = -1;
 	o->emulator_ioctl_fd = -1;
@@ -170,6 +180,10 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
+		} else if (!strcmp(tok, "no_default_permissions")) {
+			o->no_default_permissions = true;
+		} else if (!strcmp(tok, "meta_public")) {
+			o->meta_public = true;
 		} else if (!strncmp(tok, "uring=", 6)) {
 			int v = fd_parse_uring(tok + 6);
 
@@ -186,7 +200,8 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions, ro, "
+				"allow_other, default_permissions, "
+				"no_default_permissions, meta_public, ro, "
 				"uring=auto|on|off)\n",
 				tok);
 			rc = -1;
@@ -267,6 +282,11 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 				goto bad;
 			set |= FD_SET_ENTRY;
 			break;
+		case OPT_CACHE:
+			if (fd_parse_secs(optarg, &o->cache_timeout))
+				goto bad;
+			set |= FD_SET_CACHE;
+			break;
 		case OPT_FUSEDEV:
 			if (set_str(&o->fuse_dev, optarg))
 				return 1;
@@ -323,7 +343,7 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			o->config ? o->config : "command line");
 		return 1;
 	}
-	return 0;
+	return fd_access_resolve(o);
 bad:
 	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
 		c == 'r'	? "role" :
@@ -332,6 +352,7 @@ bad:
 		c == 'l'	? "log-level" :
 		c == OPT_ATTR	? "attr-timeout" :
 		c == OPT_ENTRY	? "entry-timeout" :
+		c == OPT_CACHE	? "cache-timeout" :
 		c == OPT_EMU	? "emulator-fd" :
 		c == OPT_SETTLE ? "settle-ms" :
 				  "emulator-ioctl-fd",

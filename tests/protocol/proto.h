@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "decode.h"
 #include "emu.h"
@@ -17,6 +18,17 @@
 #define OP_RELEASE 18u
 #define OP_INIT 26u
 #define OP_CREATE 35u
+
+/* In a test case: report where and why, fail the case. */
+#define CHECK(c, ...)                                                     \
+	do {                                                              \
+		if (!(c)) {                                               \
+			fprintf(stderr, "  %s:%d: ", __func__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+			return -1;                                        \
+		}                                                         \
+	} while (0)
 
 /* Flags a 6.18 kernel offers in INIT.flags (incl. WRITEBACK_CACHE). */
 #define PROTO_BASE_FLAGS 0x40ddf7ffu

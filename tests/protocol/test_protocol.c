@@ -36,16 +36,6 @@ static ino_t img1_ino, img0_ino;
 
 static char why[512];
 
-#define CHECK(c, ...)                                                     \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "  %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-			return -1;                                        \
-		}                                                         \
-	} while (0)
-
 static struct emu_opts base_opts(const char *path)
 {
 	struct emu_opts o = { .famfsd = famfsd,
@@ -73,7 +63,9 @@ static int build_image(void)
 	snprintf(img1, sizeof(img1), "%s/dev1.img", dir);
 	snprintf(uuidf, sizeof(uuidf), "%s/system_uuid", dir);
 	snprintf(conf, sizeof(conf), "%s/famfs.conf", dir);
-	if (img_create(img0, 4 * GiB, uuidf, &fs))
+	/* 12 GiB: "stripe" takes the start of each 3 GiB bucket, which
+	 * leaves [4 GiB, 6 GiB) free for "bigstripe". */
+	if (img_create(img0, 12 * GiB, uuidf, &fs))
 		return -1;
 	log_len = famfs_fs_sb(fs)->log_len;
 	if (img_file_simple(fs, "one", 1, 4 * MiB, &m_one, &ino) ||
@@ -115,11 +107,12 @@ static int build_image(void)
 		if (img_file_map(fs, "mixed", 4 * MiB, &m_mixed, &ino))
 			goto fail;
 	}
-	/* Past everything allocated on device 0 and device 1's files. */
+	/* Past everything allocated on device 0 (no unit shared with
+	 * another file: famfsd would not serve it) and device 1's files. */
 	m_big = (struct famfs_fmap){ .type = FAMFS_FMAP_INTERLEAVE,
 				     .count = 2,
 				     .chunk_size = 2 * MiB };
-	m_big.ext[0] = (struct famfs_extent){ 0, 1 * GiB, 2 * GiB };
+	m_big.ext[0] = (struct famfs_extent){ 0, 4 * GiB, 2 * GiB };
 	m_big.ext[1] = (struct famfs_extent){ 1, 1 * GiB, 2 * GiB };
 	if (img_file_map(fs, "bigstripe", s_big, &m_big, &ino))
 		goto fail;
@@ -166,19 +159,6 @@ static int start_init(struct emu *e, const struct emu_opts *o, uint64_t offer,
 	CHECK(!p_init(e, offer, max_ext, di, why, sizeof(why)), "INIT: %s",
 	      why);
 	return 0;
-}
-
-static void dump_log(const struct emu *e)
-{
-	char line[512];
-	FILE *f = fopen(e->logpath, "r");
-
-	if (!f)
-		return;
-	fprintf(stderr, "  --- daemon log %s\n", e->logpath);
-	while (fgets(line, sizeof(line), f))
-		fprintf(stderr, "  | %s", line);
-	fclose(f);
 }
 
 static bool log_has(const struct emu *e, const char *s)
@@ -613,7 +593,7 @@ static int case_concurrent(void)
 		      dop.chunk_size == 2 * MiB && dop.file_size == 4 * GiB,
 	      "bigstripe record: type %u nr %u size %llu", dop.rec_type, dop.nr,
 	      (unsigned long long)dop.file_size);
-	CHECK(dop.ext[0].dax_offset == 1 * GiB &&
+	CHECK(dop.ext[0].dax_offset == 4 * GiB &&
 		      dop.ext[0].length == 2 * GiB &&
 		      dop.ext[0].backing_id == 0,
 	      "bigstripe strip 0");
@@ -757,7 +737,7 @@ int main(int argc, char **argv)
 		if (r && cur) {
 			if (cur->pid > 0 && cur->fd >= 0)
 				emu_stop(cur);
-			dump_log(cur);
+			emu_dump_log(cur);
 		}
 		fails += r != 0;
 	}
