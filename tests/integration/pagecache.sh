@@ -3,8 +3,7 @@
 # Shared mmap and other hosts (famfsd(8), DATA PATHS): files are direct
 # I/O, so read(2) always sees the device, also bytes another host just
 # wrote; the kernel drops a direct-I/O file's page cache at every new
-# mmap(2), so a new mapping reads the device too (while a mapping made
-# earlier keeps its pages).
+# mmap(2), so a new mapping reads the device too.
 source "$(dirname "$0")/lib.sh"
 require_fuse
 setup
