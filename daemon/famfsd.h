@@ -58,6 +58,9 @@ struct fd_opts {
 	bool allow_other;
 	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
+	bool default_permissions_implied; /* by allow_other (access.c) */
+	bool no_default_permissions; /* operator: allow_other, no checks */
+	bool meta_public; /* .meta world-readable (default root-only) */
 	int uring; /* enum fd_uring_opt */
 	bool uring_set; /* uring= given on the command line */
 };
@@ -96,6 +99,17 @@ enum {
 };
 
 #define FD_CACHE_TIMEOUT_DEFAULT 3600.0 /* seconds; see fd_attr_ttl() */
+
+/* ---- access (access.c) --------------------------------------------------- */
+
+struct fd_ctx;
+/* After all options: allow_other implies default_permissions unless
+ * no_default_permissions. 0, or 1 after a usage error. */
+int fd_access_resolve(struct fd_opts *o);
+/* "all users, modes checked (...)": the startup line's access=. */
+const char *fd_access_desc(const struct fd_opts *o);
+/* Give .meta its modes and the daemon as owner (after the fs is open). */
+void fd_access_apply(struct fd_ctx *c);
 
 /* ---- logging (log.c) ---------------------------------------------------- */
 

@@ -24,7 +24,9 @@ static const char usage_text[] =
 	"                              after their last change (default 1000)\n"
 	"      --journal-dir DIR       recovery journal of files not logged yet\n"
 	"                              (default " FAMFS_JOURNAL_DIR ")\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions, ro,\n"
+	"  -o OPT[,OPT]                allow_other (implies default_permissions\n"
+	"                              unless no_default_permissions),\n"
+	"                              default_permissions, meta_public, ro,\n"
 	"                              uring=auto|on|off (FUSE-over-io_uring\n"
 	"                              transport; default auto)\n"
 	"      --cache-timeout SEC     cache time of logged names and "
@@ -183,6 +185,10 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
+		} else if (!strcmp(tok, "no_default_permissions")) {
+			o->no_default_permissions = true;
+		} else if (!strcmp(tok, "meta_public")) {
+			o->meta_public = true;
 		} else if (!strncmp(tok, "uring=", 6)) {
 			int v = fd_parse_uring(tok + 6);
 
@@ -199,7 +205,8 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions, ro, "
+				"allow_other, default_permissions, "
+				"no_default_permissions, meta_public, ro, "
 				"uring=auto|on|off)\n",
 				tok);
 			rc = -1;
@@ -346,7 +353,7 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			o->config ? o->config : "command line");
 		return 1;
 	}
-	return 0;
+	return fd_access_resolve(o);
 bad:
 	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
 		c == 'r'	? "role" :

@@ -49,9 +49,14 @@ static void stat_stats(struct fd_ctx *c, struct stat *st)
 {
 	char buf[1024];
 
+	const struct famfs_node *log = famfs_ns_get(c->ns, FAMFS_INO_LOG);
+
 	memset(st, 0, sizeof(*st));
 	st->st_ino = FD_INO_STATS;
-	st->st_mode = S_IFREG | 0444;
+	/* The same modes and owner as the other .meta files. */
+	st->st_mode = log->mode;
+	st->st_uid = log->uid;
+	st->st_gid = log->gid;
 	st->st_nlink = 1;
 	st->st_size = (off_t)fd_stats_render(c, buf, sizeof(buf));
 	stat_common(c, st);

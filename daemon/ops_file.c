@@ -69,9 +69,28 @@ void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
 	fd_handle_free(c, h);
 }
 
+/*
+ * A pending file that has been logged since (the kernel still knows it
+ * by its temporary number): serve it from the logged node's immutable
+ * map, like any logged file. ns_lock and pend_lock NOT held.
+ */
+static void adopt_logged(struct fd_ctx *c, struct fd_handle *h, uint64_t lino)
+{
+	const struct famfs_node *n;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	n = famfs_ns_get(c->ns, lino);
+	if (n && n->kind == FAMFS_NODE_FILE && n->fmap) {
+		h->fmap = n->fmap;
+		h->fsize = n->size;
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+}
+
 static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 {
 	struct fd_pending *p;
+	uint64_t lino = 0;
 	int rc = 0;
 
 	pthread_mutex_lock(&c->pend_lock);
@@ -90,8 +109,12 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 		fd_pend_touch(c, p);
 		h->kind = FD_H_PENDING;
 		h->pend = p;
+		if (p->state == FD_PEND_LOGGED)
+			lino = p->logged_ino;
 	}
 	pthread_mutex_unlock(&c->pend_lock);
+	if (lino)
+		adopt_logged(c, h, lino);
 	return rc;
 }
 

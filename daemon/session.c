@@ -97,6 +97,7 @@ static int open_fs(struct fd_ctx *c)
 	}
 	c->ns = famfs_fs_ns(c->fs);
 	c->dev = famfs_fs_dev(c->fs);
+	fd_access_apply(c);
 	c->role = famfs_fs_role(c->fs);
 	c->rdonly = famfs_dev_is_rdonly(c->dev);
 	c->replay_ms = ms_since(&t0);
@@ -229,12 +230,12 @@ static void startup_line(struct fd_ctx *c)
 	famfs_ns_stats(c->ns, &st);
 	human_size(famfs_dev_size(c->dev), size, sizeof(size));
 	fd_log(LOG_INFO,
-	       "%s on %s: role=%s data=%s transport=%s size=%s files=%" PRIu64
-	       " dirs=%" PRIu64 " replay=%.1fms",
+	       "%s on %s: role=%s data=%s transport=%s access=%s size=%s "
+	       "files=%" PRIu64 " dirs=%" PRIu64 " replay=%.1fms",
 	       c->opts->device,
 	       c->opts->emulator_fd >= 0 ? "emulator" : c->mnt_abs,
-	       famfs_role_name(c->role), data, fd_transport_name(c), size,
-	       st.files, st.dirs, c->replay_ms);
+	       famfs_role_name(c->role), data, fd_transport_name(c),
+	       fd_access_desc(c->opts), size, st.files, st.dirs, c->replay_ms);
 }
 
 /* Is anything still mounted on @mnt (this mount namespace)? */

@@ -174,6 +174,9 @@ int famfs_entry_make_daxdev(struct famfs_omf_log_entry *e, uint64_t seq,
 #define FAMFS_INO_LOG 4ULL
 #define FAMFS_INO_LOG_BASE 16ULL
 #define FAMFS_META_DIR ".meta"
+/* Default modes of .meta and its files (owner root): root-only. */
+#define FAMFS_META_DIR_MODE 0700u
+#define FAMFS_META_FILE_MODE 0400u
 
 enum famfs_node_kind {
 	FAMFS_NODE_DIR = 0, /* root, .meta, or a logged directory */
@@ -216,6 +219,9 @@ typedef void (*famfs_report_fn)(void *arg, const struct famfs_err *err);
 int famfs_ns_create(const struct famfs_omf_superblock *sb,
 		    struct famfs_ns **out);
 void famfs_ns_free(struct famfs_ns *ns);
+/* Modes (permission bits) and owner of .meta and its two files. */
+void famfs_ns_set_meta_perms(struct famfs_ns *ns, uint32_t dir_mode,
+			     uint32_t file_mode, uint32_t uid, uint32_t gid);
 void famfs_ns_set_reporter(struct famfs_ns *ns, famfs_report_fn fn, void *arg);
 
 const struct famfs_geom *famfs_ns_geom(const struct famfs_ns *ns);

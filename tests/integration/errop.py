@@ -105,6 +105,7 @@ OPS = {
     "fill": do_fill,
     "read": do_read,
     "openw": do_openw,
+    "listdir": os.listdir,
 }
 
 
