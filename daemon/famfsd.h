@@ -184,10 +184,10 @@ void fd_ident_free(struct fd_ctx *c);
 int fd_ident_add(struct fd_ctx *c, uint64_t nodeid, uint64_t ns_ino);
 /* Namespace ino behind a kernel nodeid (itself unless logged from a
  * temporary number; a still-pending nodeid is returned unchanged). */
-uint64_t fd_ident_ns(struct fd_ctx *c, uint64_t nodeid);
+uint64_t fd_ident_ns(const struct fd_ctx *c, uint64_t nodeid);
 /* The nodeid the kernel knows a namespace ino by (itself unless the
  * object was created through this mount). */
-uint64_t fd_ident_nodeid(struct fd_ctx *c, uint64_t ns_ino);
+uint64_t fd_ident_nodeid(const struct fd_ctx *c, uint64_t ns_ino);
 
 /* ---- daemon context ----------------------------------------------------- */
 

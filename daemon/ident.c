@@ -90,12 +90,12 @@ int fd_ident_add(struct fd_ctx *c, uint64_t nodeid, uint64_t ns_ino)
 	return rc;
 }
 
-uint64_t fd_ident_ns(struct fd_ctx *c, uint64_t nodeid)
+uint64_t fd_ident_ns(const struct fd_ctx *c, uint64_t nodeid)
 {
 	struct fd_ident *id = c->ident;
 	uint64_t a, r = 0;
 
-	if (!fd_is_pending_ino(nodeid))
+	if (!fd_is_pending_ino(nodeid) || !id)
 		return nodeid;
 	a = nodeid - FD_INO_PENDING_BASE;
 	pthread_rwlock_rdlock(&id->lock);
@@ -105,7 +105,7 @@ uint64_t fd_ident_ns(struct fd_ctx *c, uint64_t nodeid)
 	return r ? r : nodeid;
 }
 
-uint64_t fd_ident_nodeid(struct fd_ctx *c, uint64_t ns_ino)
+uint64_t fd_ident_nodeid(const struct fd_ctx *c, uint64_t ns_ino)
 {
 	struct fd_ident *id = c->ident;
 	uint64_t b, r = 0;

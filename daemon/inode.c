@@ -460,6 +460,9 @@ static uint64_t commit_pass(struct fd_ctx *c, bool force, uint64_t now,
 		}
 		if (rc)
 			drop_one(c, p);
+		else /* same nodeid, but now cached for long: refresh it */
+			fd_notify_entry(c, fd_ident_nodeid(c, p->parent),
+					p->name);
 	}
 	return done;
 }

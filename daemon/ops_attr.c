@@ -95,20 +95,22 @@ double fd_attr_ttl(const struct fd_ctx *c, uint64_t ino)
 {
 	if (ino == FD_INO_STATS)
 		return 0; /* its size follows the counters */
-	return fd_is_pending_ino(ino) ? c->opts->attr_timeout :
-					c->opts->cache_timeout;
+	/* A logged object keeps its temporary nodeid (ident.c). */
+	return fd_is_pending_ino(fd_ident_ns(c, ino)) ? c->opts->attr_timeout :
+							c->opts->cache_timeout;
 }
 
 /*
- * A name is as stable as both ends: under a directory the kernel knows by
- * a temporary number, or naming a pending object, it changes when they are
- * logged (and invalidations sent for the logged numbers do not reach it).
+ * A name is as stable as both ends: under a pending directory, or naming
+ * a pending object, it may still be renamed or removed. Once logged, an
+ * object keeps its nodeid (ident.c) and its names get the long timeout.
  * Negative names under logged directories are invalidated by the follower
  * when the log gains an entry of that name.
  */
 double fd_entry_ttl(const struct fd_ctx *c, uint64_t parent, uint64_t ino)
 {
-	if (fd_is_pending_ino(parent) || fd_is_pending_ino(ino))
+	if (fd_is_pending_ino(fd_ident_ns(c, parent)) ||
+	    fd_is_pending_ino(fd_ident_ns(c, ino)))
 		return c->opts->entry_timeout;
 	return c->opts->cache_timeout;
 }
