@@ -239,7 +239,7 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (h->kind == FD_H_PENDING && h->pend->state == FD_PEND_OPEN) {
+	if (h->kind == FD_H_PENDING && h->pend->state != FD_PEND_LOGGED) {
 		rc = fd_pend_reserve(c, h->pend, end);
 		if (rc) {
 			fd_refuse(req, -rc, "write", h->ino, NULL,

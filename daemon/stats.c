@@ -58,7 +58,8 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "backing_registrations %llu\n"
 		     "log_entries %" PRIu64 "\n"
 		     "refreshes %llu\n"
-		     "pending %" PRIu64 "\n",
+		     "pending %" PRIu64 "\n"
+		     "journaled_files %llu\n",
 		     famfs_role_name(c->role),
 		     c->passthrough ? "passthrough" : "daemon",
 		     fd_transport_name(c), fd_uring_served(c->uring), reads,
@@ -67,7 +68,8 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,
 		     st.next_index, (unsigned long long)c->stats.refreshes,
-		     fd_pend_unlogged(c));
+		     fd_pend_unlogged(c),
+		     (unsigned long long)c->stats.journaled_files);
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;
