@@ -14,6 +14,7 @@
 #define FUSE_USE_VERSION 314
 
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdatomic.h>
@@ -205,6 +206,7 @@ struct fd_notify {
 struct fd_io_shard {
 	atomic_ullong reads;
 	atomic_ullong writes;
+	atomic_ullong fast; /* of those, answered by fastpath.c */
 } __attribute__((aligned(64)));
 
 struct fd_stats {
@@ -424,6 +426,7 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len);
 /* Count one READ / WRITE upcall (this thread's shard). */
 void fd_count_read(struct fd_ctx *c);
 void fd_count_write(struct fd_ctx *c);
+void fd_count_fast(struct fd_ctx *c);
 
 /* ---- data path (datapath.c) --------------------------------------------- */
 
@@ -455,6 +458,35 @@ void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		  size_t size, off_t off);
 void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		   const char *buf, size_t size, off_t off);
+#define FD_MAX_IOV 64 /* extent pieces in one READ reply */
+/*
+ * Device pointers (at most FD_MAX_IOV) for [off, off+size) of a file of
+ * @fsize bytes with map @m, cut at EOF, cache lines invalidated (dax).
+ * Returns the count (0 at EOF) or -EIO. Caller keeps @m alive (ns_lock for
+ * pending maps; logged maps live as long as the namespace).
+ */
+int fd_file_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t fsize,
+		size_t size, uint64_t off, struct iovec *iov);
+/* Copy @size bytes to file offset @off of @m (inside its capacity) and
+ * flush them. 0 or -EIO. */
+int fd_file_copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
+		    const char *buf, size_t size, uint64_t off);
+
+/*
+ * fastpath.c: READ and WRITE of logged files answered without libfuse (no
+ * request allocation, none of its locks): both transports try every
+ * request here first. A reply to send, built over the device mapping.
+ */
+struct fd_fast_reply {
+	struct fuse_out_header oh;
+	struct fuse_write_out wo;
+	struct iovec iov[1 + FD_MAX_IOV];
+	int count;
+};
+/* true: @msg (@len bytes, one whole request) was served; send @r. */
+bool fd_fast_serve(struct fd_ctx *c, const void *msg, size_t len,
+		   struct fd_fast_reply *r);
+
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
 /* A zeroed handle on the live list, or NULL. */
