@@ -132,11 +132,15 @@ fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
 os.write(fd, sys.argv[2].encode() * 1000)
 os.fsync(fd)' "$@"
 }
-start_famfsd "$img" "$mnt" "$T/uuid"
-fsync_file "$mnt/old" A
-kill -KILL "$DPID"
-wait "$DPID" 2>/dev/null || true
-unmount "$mnt"
+# crash_after_fsync IMG NAME CHAR: mount, fsync NAME, kill -9 famfsd.
+crash_after_fsync() {
+	start_famfsd "$1" "$mnt" "$T/uuid"
+	fsync_file "$mnt/$2" "$3"
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null || true
+	unmount "$mnt"
+}
+crash_after_fsync "$img" old A
 jnl=$(ls "$FAMFS_JOURNAL_DIR"/*.journal)
 cp "$jnl" "$T/old.journal"
 start_famfsd "$img" "$mnt" "$T/uuid"
@@ -153,11 +157,7 @@ stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 # Another file system's journal under this one's name is set aside.
 img2=$T/img2
 make_fs "$img2" $((4 << 30)) "$T/uuid"
-start_famfsd "$img2" "$mnt" "$T/uuid"
-fsync_file "$mnt/x" X
-kill -KILL "$DPID"
-wait "$DPID" 2>/dev/null || true
-unmount "$mnt"
+crash_after_fsync "$img2" x X
 jnl2=$(ls "$FAMFS_JOURNAL_DIR"/*.journal)
 mv "$jnl2" "$jnl"
 start_famfsd "$img" "$mnt" "$T/uuid"
