@@ -196,21 +196,35 @@ static bool is_entry(const uint8_t *r, ssize_t n, uint64_t parent,
 	       !memcmp(r + 32, name, l);
 }
 
+static void count(const uint8_t *r, ssize_t n, uint64_t parent,
+		  const char *name, const char *old, struct seen *s)
+{
+	if (n < 16 || g64(r + 8) != 0)
+		return; /* not a notification */
+	s->entry += is_entry(r, n, parent, name);
+	s->old += is_entry(r, n, parent, old);
+	if (err_of(r) == NOTIFY_INVAL_INODE && n >= 40 && g64(r + 16) == parent)
+		s->inode++;
+}
+
 /*
- * Count notifications about directory @parent for up to @ms milliseconds;
- * with @until_both, stop once the entry and the inode were both seen.
+ * Count notifications about directory @parent (those emu_call passed over
+ * first) for up to @ms milliseconds; with @until_both, stop once the entry
+ * and the inode were both seen.
  */
 static void watch(struct emu *e, uint64_t parent, const char *name,
 		  const char *old, int ms, bool until_both, struct seen *s)
 {
 	static uint8_t r[4096];
 	struct timespec t0, t;
+	size_t kept;
 
+	while ((kept = emu_take_note(e, r, sizeof(r))))
+		count(r, (ssize_t)kept, parent, name, old, s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { .fd = e->fd, .events = POLLIN };
 		long left;
-		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 +
@@ -219,14 +233,7 @@ static void watch(struct emu *e, uint64_t parent, const char *name,
 			return;
 		if (poll(&p, 1, (int)left) != 1)
 			return;
-		n = recv(e->fd, r, sizeof(r), 0);
-		if (n < 16 || g64(r + 8) != 0)
-			continue; /* not a notification */
-		s->entry += is_entry(r, n, parent, name);
-		s->old += is_entry(r, n, parent, old);
-		if (err_of(r) == NOTIFY_INVAL_INODE && n >= 40 &&
-		    g64(r + 16) == parent)
-			s->inode++;
+		count(r, recv(e->fd, r, sizeof(r), 0), parent, name, old, s);
 	}
 }
 
