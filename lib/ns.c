@@ -20,17 +20,18 @@
  */
 uint64_t ns_name_hash(uint64_t parent, const char *name, size_t len)
 {
-	uint64_t h = (parent + len) * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (parent + len) * 0x9e3779b97f4a7c15ULL, w;
 
-	while (len) {
-		uint64_t w = 0;
-		size_t n = len < 8 ? len : 8;
-
-		memcpy(&w, name, n);
+	for (; len >= 8; name += 8, len -= 8) {
+		memcpy(&w, name, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;
-		name += n;
-		len -= n;
+	}
+	if (len) {
+		w = 0;
+		for (size_t i = 0; i < len; i++)
+			w |= (uint64_t)(uint8_t)name[i] << (8 * i);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 	}
 	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ULL;
@@ -50,7 +51,7 @@ void ns_report(struct famfs_ns *ns, const struct famfs_err *err)
 #ifdef __SANITIZE_ADDRESS__
 #define NS_BIG SIZE_MAX
 #else
-#define NS_BIG (2u << 20)
+#define NS_BIG (16u << 20)
 #endif
 
 void *ns_big_alloc(size_t len)
@@ -91,6 +92,15 @@ struct famfs_node *ns_node(const struct famfs_ns *ns, uint64_t ino)
 		return NULL;
 	n = &ns->nodes[ix];
 	return n->ino ? n : NULL;
+}
+
+void ns_prefetch_slot(const struct famfs_ns *ns, uint64_t index)
+{
+	if (index < ns->nodes_cap) {
+		__builtin_prefetch(&ns->nodes[index], 1);
+		__builtin_prefetch((const char *)&ns->nodes[index] + 64, 1);
+		__builtin_prefetch((const char *)&ns->nodes[index] + 128, 1);
+	}
 }
 
 struct famfs_node *ns_slot(struct famfs_ns *ns, uint64_t index)

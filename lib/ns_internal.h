@@ -55,20 +55,23 @@ struct famfs_ns {
 	} hint;
 };
 
-#define NS_FMAP_CHUNK (2u << 20) /* bytes of maps per chunk */
+#define NS_FMAP_CHUNK (256u << 10) /* bytes of maps per chunk */
 
 /*
- * Zeroed memory for the namespace's big arrays: anonymous pages, reserved
- * without commitment, huge pages where the kernel has them (a big log
- * touches hundreds of MB at random: fewer faults and TLB misses). Small
- * sizes come from the heap. Free with the same @len.
+ * Zeroed memory for the namespace's arrays. Big ones (16 MiB and up: the
+ * nodes and name table of a log of 64 MiB or more) are anonymous pages,
+ * reserved without commitment, huge where the kernel has them: fewer
+ * faults and TLB misses for tables probed at random. Smaller ones come
+ * from the heap, which reuses memory. Free with the same @len.
  */
 void *ns_big_alloc(size_t len);
 void ns_big_free(void *p, size_t len);
 
 uint64_t ns_name_hash(uint64_t parent, const char *name, size_t len);
 struct famfs_node *ns_node(const struct famfs_ns *ns, uint64_t ino);
-/* Slot for a log index (allocating its slab); NULL on ENOMEM. */
+/* Start loading the node slot of log index @index for writing. */
+void ns_prefetch_slot(const struct famfs_ns *ns, uint64_t index);
+/* Slot for a log index; NULL past the log's capacity. */
 struct famfs_node *ns_slot(struct famfs_ns *ns, uint64_t index);
 int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
 	    struct famfs_node *child);

@@ -156,7 +156,7 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	n = ns_slot(ns, index);
 	if (!n)
 		return -ENOMEM;
-	memset(n, 0, sizeof(*n));
+	*n = (struct famfs_node){ .ino = 0 };
 	if (m) {
 		n->fmap = ns_fmap_new(ns, m->count);
 		if (!n->fmap)
@@ -350,8 +350,10 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 		struct famfs_omf_log_entry e;
 		struct famfs_fmap m;
 
-		if (i + 1 < end)
+		if (i + 1 < end) {
 			prefetch_entry(log, i + 1);
+			ns_prefetch_slot(ns, i + 2);
+		}
 		famfs_err_clear(&err);
 		rc = read_entry(ns, log, i, invalidate, &e, &m, &err);
 		if (rc == -EBADMSG && !sealed_after(log, i, end, invalidate)) {
