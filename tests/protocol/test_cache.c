@@ -454,33 +454,48 @@ static int case_client_follow(void)
 	return 0;
 }
 
-/* Master: an object logged by the commit pass is invalidated once. */
+/* CREATE @name in @parent, write 4 KiB, RELEASE: the nodeid or 0. */
+static uint64_t make_file(struct emu *e, uint64_t parent, const char *name)
+{
+	static uint8_t r[512], data[4096];
+	uint8_t in[16] = { 0 };
+	uint32_t v = O_RDWR | O_CREAT | O_EXCL;
+	uint64_t nid, fh;
+	ssize_t n;
+
+	memcpy(in, &v, 4);
+	v = S_IFREG | 0644;
+	memcpy(in + 4, &v, 4);
+	n = emu_call(e, OP_CREATE, parent, in, sizeof(in), name,
+		     strlen(name) + 1, r, sizeof(r));
+	if (n < 16 + 128 || err_of(r))
+		return 0;
+	nid = g64(r + 16);
+	fh = g64(r + 16 + 128);
+	memset(data, 7, sizeof(data));
+	if (p_write(e, nid, fh, 0, data, sizeof(data)) != sizeof(data) ||
+	    p_release(e, nid, fh))
+		return 0;
+	return nid;
+}
+
+/* Master: an object logged by the commit pass is invalidated once, under
+ * its directory's nodeid (a directory made through the mount keeps its
+ * temporary one). */
 static int case_master_once(void)
 {
 	static struct emu e;
-	static uint8_t r[512], data[4096];
+	static uint8_t r[512];
 	struct dec_init di;
-	struct seen s = { 0, 0, 0 };
-	uint8_t in[16] = { 0 };
-	uint32_t v;
-	uint64_t nid;
+	struct seen s = { 0, 0, 0 }, sp = { 0, 0, 0 };
+	uint8_t in[8] = { 0 };
+	uint32_t mode = 0755;
+	uint64_t pd;
 	ssize_t n;
 
 	if (start(&e, uuidf, "1000", "0", &di))
 		return -1;
-	v = O_RDWR | O_CREAT | O_EXCL;
-	memcpy(in, &v, 4);
-	v = S_IFREG | 0644;
-	memcpy(in + 4, &v, 4);
-	n = emu_call(&e, OP_CREATE, ino_dir, in, sizeof(in), "made", 5, r,
-		     sizeof(r));
-	CHECK(n >= 16 + 128 && !err_of(r), "CREATE sub/made");
-	nid = g64(r + 16);
-	memset(data, 7, sizeof(data));
-	CHECK(p_write(&e, nid, g64(r + 16 + 128), 0, data, sizeof(data)) ==
-		      sizeof(data),
-	      "write");
-	CHECK(!p_release(&e, nid, g64(r + 16 + 128)), "release");
+	CHECK(make_file(&e, ino_dir, "made"), "sub/made");
 	watch(&e, ino_dir, "made", "f2", 3000, true, &s);
 	CHECK(s.entry == 1 && s.inode == 1,
 	      "INVAL_ENTRY(sub, made) %u, INVAL_INODE(sub) %u within 3 s",
@@ -489,6 +504,17 @@ static int case_master_once(void)
 	CHECK(s.entry == 1 && s.inode == 1 && !s.old,
 	      "%u INVAL_ENTRY, %u INVAL_INODE for one logged file (%u for f2)",
 	      s.entry, s.inode, s.old);
+
+	memcpy(in, &mode, 4);
+	n = emu_call(&e, OP_MKDIR, 1, in, sizeof(in), "pd", 3, r, sizeof(r));
+	CHECK(n == 16 + 128 && !err_of(r), "MKDIR pd");
+	pd = g64(r + 16);
+	CHECK(make_file(&e, pd, "x"), "pd/x");
+	watch(&e, pd, "x", "made", 3000, true, &sp);
+	watch(&e, pd, "x", "made", 500, false, &sp);
+	CHECK(sp.entry == 1 && sp.inode == 1,
+	      "INVAL_ENTRY(pd by its nodeid, x) %u, INVAL_INODE(pd) %u",
+	      sp.entry, sp.inode);
 	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	return 0;
 }
