@@ -22,6 +22,8 @@ static const char usage_text[] =
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
+	"      --journal-dir DIR       recovery journal of files not logged yet\n"
+	"                              (default " FAMFS_JOURNAL_DIR ")\n"
 	"  -o OPT[,OPT]                allow_other (implies default_permissions\n"
 	"                              unless no_default_permissions),\n"
 	"                              default_permissions, meta_public, ro,\n"
@@ -51,7 +53,8 @@ enum {
 	OPT_EMU,
 	OPT_SETTLE,
 	OPT_EMUIO,
-	OPT_CACHE
+	OPT_CACHE,
+	OPT_JOURNAL
 };
 
 static const struct option longopts[] = {
@@ -70,6 +73,7 @@ static const struct option longopts[] = {
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
 	{ "emulator-ioctl-fd", required_argument, NULL, OPT_EMUIO },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
+	{ "journal-dir", required_argument, NULL, OPT_JOURNAL },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -97,6 +101,7 @@ void fd_opts_free(struct fd_opts *o)
 	free(o->mount_opts);
 	free(o->fuse_dev);
 	free(o->fstype);
+	free(o->journal_dir);
 	for (int i = 0; i < FAMFS_MAX_DAXDEVS; i++)
 		free(o->daxdev[i]);
 }
@@ -296,6 +301,11 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			if (set_str(&o->fstype, optarg))
 				return 1;
 			set |= FD_SET_FSTYPE;
+			break;
+		case OPT_JOURNAL:
+			if (set_str(&o->journal_dir, optarg))
+				return 1;
+			set |= FD_SET_JOURNAL;
 			break;
 		case OPT_SETTLE:
 			if (fd_parse_uint(optarg, 3600000, &v))

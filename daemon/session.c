@@ -326,6 +326,11 @@ int fd_session_run(struct fd_ctx *c)
 		goto out;
 	if (fd_wire_setup(c))
 		goto out_fs;
+	/* Before the mount: what the journal holds reserves its space again
+	 * (the emulator plays no host: a journal only when asked for). */
+	if (c->role == FAMFS_ROLE_MASTER && !c->rdonly &&
+	    (o->emulator_fd < 0 || fd_journal_dir(c)) && fd_journal_open(c))
+		goto out_fs;
 
 	optstr = mount_optstr(c);
 	if (!optstr || fuse_opt_add_arg(&args, "famfsd") ||
@@ -373,6 +378,9 @@ int fd_session_run(struct fd_ctx *c)
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
 		fd_pend_commit(c, true);
+	if (fd_journal_close(c))
+		fd_log(LOG_ERR, "journal: files still open at shutdown may be "
+				"lost");
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
 	fd_dirs_free_all(c);

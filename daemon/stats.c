@@ -28,15 +28,21 @@ void fd_count_write(struct fd_ctx *c)
 				  memory_order_relaxed);
 }
 
+void fd_count_fast(struct fd_ctx *c)
+{
+	atomic_fetch_add_explicit(&my_shard(c)->fast, 1, memory_order_relaxed);
+}
+
 size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 {
 	struct famfs_ns_stats st;
-	unsigned long long reads = 0, writes = 0;
+	unsigned long long reads = 0, writes = 0, fast = 0;
 	int n;
 
 	for (int i = 0; i < FD_IO_SHARDS; i++) {
 		reads += atomic_load(&c->stats.io[i].reads);
 		writes += atomic_load(&c->stats.io[i].writes);
+		fast += atomic_load(&c->stats.io[i].fast);
 	}
 	famfs_ns_stats(c->ns, &st);
 	n = snprintf(buf, len,
@@ -46,20 +52,24 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "ring_requests %llu\n"
 		     "read_upcalls %llu\n"
 		     "write_upcalls %llu\n"
+		     "fast_upcalls %llu\n"
 		     "passthrough_opens %llu\n"
 		     "daemon_opens %llu\n"
 		     "backing_registrations %llu\n"
 		     "log_entries %" PRIu64 "\n"
 		     "refreshes %llu\n"
-		     "pending %" PRIu64 "\n",
+		     "pending %" PRIu64 "\n"
+		     "journaled_files %llu\n",
 		     famfs_role_name(c->role),
 		     c->passthrough ? "passthrough" : "daemon",
 		     fd_transport_name(c), fd_uring_served(c->uring), reads,
-		     writes, (unsigned long long)c->stats.passthrough_opens,
+		     writes, fast,
+		     (unsigned long long)c->stats.passthrough_opens,
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,
 		     st.next_index, (unsigned long long)c->stats.refreshes,
-		     fd_pend_unlogged(c));
+		     fd_pend_unlogged(c),
+		     (unsigned long long)c->stats.journaled_files);
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;
