@@ -218,11 +218,6 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 			       "superblock says %s)",
 			       dev, mine, theirs);
 	}
-	rc = journal_check(c, dev, fs);
-	if (rc) {
-		famfs_fs_close(fs);
-		return rc;
-	}
 	rc = famfs_fs_lock(fs, true);
 	if (rc == -EWOULDBLOCK &&
 	    famfs_dev_lock_held(famfs_fs_dev(fs), FAMFS_LOCK_SERVE)) {
@@ -256,6 +251,12 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 				       dev);
 		return cli_err(c, EXIT_RUNTIME, "%s: locking the log: %s", dev,
 			       strerror(-rc));
+	}
+	/* Under the lock: no famfsd master is running, none can start. */
+	rc = journal_check(c, dev, fs);
+	if (rc) {
+		famfs_fs_close(fs);
+		return rc;
 	}
 	*out = fs;
 	return 0;
