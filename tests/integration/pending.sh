@@ -79,6 +79,22 @@ expect_errno OK rename "$mnt/e2" "$mnt/e1"
 long=$(printf 'n%.0s' $(seq 60))
 expect_errno ENAMETOOLONG rename "$mnt/logged/t2" "$mnt/logged/$long"
 
+# fsync does not log: the file stays renamable and deletable.
+$PY - "$mnt" <<'PYEOF'
+import os, sys
+d = sys.argv[1]
+for n in ("synced", "synced2"):
+    fd = os.open(os.path.join(d, n), os.O_CREAT | os.O_WRONLY, 0o644)
+    os.write(fd, b"s" * 5000)
+    os.fsync(fd)
+    os.close(fd)
+os.rename(os.path.join(d, "synced"), os.path.join(d, "synced.moved"))
+os.unlink(os.path.join(d, "synced.moved"))
+os.rename(os.path.join(d, "synced2"), os.path.join(d, "src"))
+PYEOF
+[ "$(meta_stat "$mnt" journaled_files)" = 1 ] || fail "fsynced file not journaled"
+echo src >"$mnt/src"
+
 # Logged names: refused with EPERM and a log line, the source intact.
 echo src >"$mnt/src"
 expect_errno EPERM rename "$mnt/src" "$mnt/logged/old"
@@ -148,9 +164,25 @@ ino2=$(stat -c %i "$mnt/id/f")
 : "$ino_dir"
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 
+# journal_dir from the config file wins over $FAMFS_JOURNAL_DIR.
+printf '[famfsd]\njournal_dir = %s\n' "$T/jc" >"$T/conf"
+start_famfsd "$img" "$mnt" "$T/uuid" -c "$T/conf"
+$PY -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+os.write(fd, b"j")
+os.fsync(fd)' "$mnt/id/j"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null || true
+unmount "$mnt"
+ls "$T/jc/"*.journal >/dev/null || fail "no journal in the configured dir"
+[ -z "$(ls -A "$FAMFS_JOURNAL_DIR" 2>/dev/null)" ] || fail "journal in \$FAMFS_JOURNAL_DIR"
+start_famfsd "$img" "$mnt" "$T/uuid" -c "$T/conf"
+[ "$(cat "$mnt/id/j")" = j ] || fail "fsynced id/j lost by kill -9"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+
 fsck_image "$img" || fail "fsck"
 "$FAMFS_CLI" ls -R "$img" | awk '{ print $NF }' | grep -v '^\.meta' |
 	sort >"$T/log.names"
-printf '%s\n' id id/f id/g2 keep keep/k logged logged/old | sort |
+printf '%s\n' id id/f id/g2 id/j keep keep/k logged logged/old | sort |
 	diff - "$T/log.names" || fail "the log holds other names than the kept ones"
 log "ok"

@@ -277,6 +277,30 @@ ssize_t emu_recv(struct emu *e, void *buf, size_t cap)
 	return recv(e->fd, buf, cap, 0);
 }
 
+static void keep_note(struct emu *e, const void *msg, size_t n)
+{
+	unsigned slot;
+
+	if (e->note_tail - e->note_head == EMU_NOTES)
+		return; /* full: tests look at the first ones */
+	slot = e->note_tail++ % EMU_NOTES;
+	e->note_len[slot] = n < EMU_NOTE_MAX ? (unsigned)n : EMU_NOTE_MAX;
+	memcpy(e->note[slot], msg, e->note_len[slot]);
+}
+
+size_t emu_take_note(struct emu *e, void *buf, size_t cap)
+{
+	unsigned slot;
+	size_t n;
+
+	if (e->note_head == e->note_tail)
+		return 0;
+	slot = e->note_head++ % EMU_NOTES;
+	n = e->note_len[slot] < cap ? e->note_len[slot] : cap;
+	memcpy(buf, e->note[slot], n);
+	return n;
+}
+
 ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 const void *a1, size_t l1, const void *a2, size_t l2,
 		 void *buf, size_t cap)
@@ -290,8 +314,10 @@ ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		if (n < 16)
 			return -1;
 		memcpy(&got, (uint8_t *)buf + 8, 8);
-		if (!got)
+		if (!got) {
 			e->nnotify++;
+			keep_note(e, buf, (size_t)n);
+		}
 	} while (!got);
 	if (got != u) {
 		fprintf(stderr, "emu: reply for %llu, expected %llu\n",

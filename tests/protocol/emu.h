@@ -19,6 +19,8 @@ enum emu_ioctl_policy {
 };
 
 #define EMU_MAX_DEVS 16
+#define EMU_NOTES 64
+#define EMU_NOTE_MAX 192
 
 struct emu_opts {
 	const char *famfsd; /* binary */
@@ -50,6 +52,11 @@ struct emu {
 	int32_t next_id;
 	uint64_t unique;
 	unsigned nnotify; /* notifications skipped by emu_call */
+	/* The first EMU_NOTES of them (bytes cut at EMU_NOTE_MAX), for
+	 * emu_take_note: they may arrive before the reply a test waits for. */
+	uint8_t note[EMU_NOTES][EMU_NOTE_MAX];
+	unsigned note_len[EMU_NOTES];
+	unsigned note_head, note_tail;
 	char logpath[256]; /* the daemon's stderr */
 };
 
@@ -67,6 +74,10 @@ ssize_t emu_recv(struct emu *e, void *buf, size_t cap);
 ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 const void *a1, size_t l1, const void *a2, size_t l2,
 		 void *buf, size_t cap);
+
+/* The oldest notification emu_call skipped and kept: its length (into
+ * @buf, at most @cap bytes), or 0 when none is left. */
+size_t emu_take_note(struct emu *e, void *buf, size_t cap);
 
 /* Print the daemon's stderr log (after a failed case). */
 void emu_dump_log(const struct emu *e);
