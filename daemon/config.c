@@ -112,16 +112,18 @@ static int on_key(void *user, const char *section, const char *key,
 			o->max_maps = (unsigned)u;
 		return 1;
 	}
-	if (!strcmp(key, "attr_timeout") || !strcmp(key, "entry_timeout")) {
-		bool attr = key[0] == 'a';
+	if (!strcmp(key, "attr_timeout") || !strcmp(key, "entry_timeout") ||
+	    !strcmp(key, "cache_timeout")) {
 		double d;
 
 		if (fd_parse_secs(val, &d))
 			goto bad;
-		if (attr && !(s->set & FD_SET_ATTR))
+		if (key[0] == 'a' && !(s->set & FD_SET_ATTR))
 			o->attr_timeout = d;
-		if (!attr && !(s->set & FD_SET_ENTRY))
+		if (key[0] == 'e' && !(s->set & FD_SET_ENTRY))
 			o->entry_timeout = d;
+		if (key[0] == 'c' && !(s->set & FD_SET_CACHE))
+			o->cache_timeout = d;
 		return 1;
 	}
 	if (!strcmp(key, "foreground")) {
@@ -147,11 +149,27 @@ static int on_key(void *user, const char *section, const char *key,
 		return dup_into(&o->daxdev[u], val);
 	}
 	if (!strcmp(key, "options")) {
+		/* uring= on the command line wins over the file's. */
+		int uring = o->uring;
+		bool cli = o->uring_set;
+
 		if (fd_mount_opts_add(o, val)) {
 			snprintf(s->why, sizeof(s->why), "bad options '%s'",
 				 val);
 			return 0;
 		}
+		if (cli)
+			o->uring = uring;
+		o->uring_set = cli;
+		return 1;
+	}
+	if (!strcmp(key, "uring")) {
+		int v = fd_parse_uring(val);
+
+		if (v < 0)
+			goto bad;
+		if (!o->uring_set)
+			o->uring = v;
 		return 1;
 	}
 	snprintf(s->why, sizeof(s->why), "unknown key '%s'", key);

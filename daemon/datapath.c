@@ -66,6 +66,20 @@ static int map_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t off,
 	return n;
 }
 
+/*
+ * Device pointers for [off, off+size) of a file of @fsize bytes, cut at
+ * EOF. Returns the iovec count (0 at EOF) or -EIO.
+ */
+static int range_iov(struct fd_ctx *c, const struct famfs_fmap *m,
+		     uint64_t fsize, size_t size, uint64_t off,
+		     struct iovec *iov)
+{
+	if (off >= fsize)
+		return 0;
+	return map_iov(c, m, off, fsize - off < size ? fsize - off : size, iov,
+		       FD_MAX_IOV);
+}
+
 void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		  size_t size, off_t off)
 {
@@ -74,30 +88,25 @@ void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 	uint64_t fsize;
 	int n;
 
-	atomic_fetch_add(&c->stats.read_upcalls, 1);
-	if (h->kind == FD_H_TEXT) {
+	fd_count_read(c);
+	if (h->fmap) {
+		/* Logged file: immutable map, no lock (the hot path). */
+		n = range_iov(c, h->fmap, h->fsize, size, (uint64_t)off, iov);
+	} else if (h->kind == FD_H_TEXT) {
 		size_t o =
 			(size_t)off < h->text_len ? (size_t)off : h->text_len;
 
 		fuse_reply_buf(req, h->text + o,
 			       size < h->text_len - o ? size : h->text_len - o);
 		return;
-	}
-	pthread_rwlock_rdlock(&c->ns_lock);
-	n = file_map(c, h, &m, &fsize);
-	if (!n && (uint64_t)off >= fsize) {
+	} else {
+		/* A pending file: its map grows under ns_lock. */
+		pthread_rwlock_rdlock(&c->ns_lock);
+		n = file_map(c, h, &m, &fsize);
+		if (!n)
+			n = range_iov(c, m, fsize, size, (uint64_t)off, iov);
 		pthread_rwlock_unlock(&c->ns_lock);
-		fuse_reply_buf(req, NULL, 0); /* EOF */
-		return;
 	}
-	if (!n) {
-		uint64_t len = fsize - (uint64_t)off;
-
-		if (len > size)
-			len = size;
-		n = map_iov(c, m, (uint64_t)off, len, iov, FD_MAX_IOV);
-	}
-	pthread_rwlock_unlock(&c->ns_lock);
 	if (n < 0) {
 		fuse_reply_err(req, n == -ENOENT ? ENOENT : EIO);
 		return;
@@ -158,7 +167,7 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 	uint64_t fsize, end;
 	int rc;
 
-	atomic_fetch_add(&c->stats.write_upcalls, 1);
+	fd_count_write(c);
 	if (h->kind == FD_H_TEXT || !h->writable) {
 		fuse_reply_err(req, EBADF);
 		return;
@@ -185,10 +194,20 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		pthread_mutex_unlock(&c->pend_lock);
 		pthread_rwlock_unlock(&c->ns_lock);
 	} else {
-		pthread_rwlock_rdlock(&c->ns_lock);
-		rc = file_map(c, h, &m, &fsize);
+		/* Logged files (the hot path) carry their map: no lock. */
+		bool locked = !h->fmap;
+
+		if (locked) {
+			pthread_rwlock_rdlock(&c->ns_lock);
+			rc = file_map(c, h, &m, &fsize);
+		} else {
+			m = h->fmap;
+			fsize = h->fsize;
+			rc = 0;
+		}
 		if (!rc && (uint64_t)off >= fsize && size) {
-			pthread_rwlock_unlock(&c->ns_lock);
+			if (locked)
+				pthread_rwlock_unlock(&c->ns_lock);
 			fd_refuse(req, EFBIG, "write", h->ino, NULL,
 				  "past the end of a logged file (famfs files "
 				  "never grow)");
@@ -199,7 +218,8 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 			size = (size_t)(fsize - (uint64_t)off);
 		if (!rc)
 			rc = copy_in(c, m, buf, size, (uint64_t)off);
-		pthread_rwlock_unlock(&c->ns_lock);
+		if (locked)
+			pthread_rwlock_unlock(&c->ns_lock);
 	}
 	if (rc)
 		fuse_reply_err(req, rc == -ENOENT ? ENOENT : EIO);

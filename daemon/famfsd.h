@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -36,6 +37,8 @@ enum fd_path_opt {
 	FD_PATH_EXTMAP,
 	FD_PATH_OPENREPLY,
 };
+/* -o uring=: FUSE-over-io_uring transport (transport_uring.c). */
+enum fd_uring_opt { FD_URING_AUTO = 0, FD_URING_ON, FD_URING_OFF };
 
 struct fd_opts {
 	char *device;
@@ -49,8 +52,9 @@ struct fd_opts {
 			       their last change */
 	unsigned max_maps; /* live 7.47 maps (0 = default) */
 	char *mount_opts; /* comma-separated -o list */
-	double attr_timeout;
-	double entry_timeout;
+	double attr_timeout; /* pending objects (they still change) */
+	double entry_timeout; /* names of and under pending objects */
+	double cache_timeout; /* logged objects: invalidated by the log */
 	int log_level; /* LOG_* from syslog.h */
 	char *fuse_dev;
 	char *fstype;
@@ -61,6 +65,8 @@ struct fd_opts {
 	bool allow_other;
 	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
+	int uring; /* enum fd_uring_opt */
+	bool uring_set; /* uring= given on the command line */
 };
 
 void fd_opts_init(struct fd_opts *o);
@@ -73,6 +79,7 @@ int fd_config_load(struct fd_opts *o, const char *path, const uint32_t *set);
 int fd_parse_role(const char *s);
 int fd_parse_path(const char *s);
 int fd_parse_level(const char *s);
+int fd_parse_uring(const char *s);
 int fd_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int fd_parse_secs(const char *s, double *out);
 /* Split a comma list of -o options into @o (allow_other, ...). 0 or -1. */
@@ -91,8 +98,11 @@ enum {
 	FD_SET_FSTYPE = 1u << 8,
 	FD_SET_FG = 1u << 9,
 	FD_SET_SETTLE = 1u << 10,
-	FD_SET_MAXMAPS = 1u << 11,
+	FD_SET_CACHE = 1u << 11,
+	FD_SET_MAXMAPS = 1u << 12,
 };
+
+#define FD_CACHE_TIMEOUT_DEFAULT 3600.0 /* seconds; see fd_attr_ttl() */
 
 /* ---- logging (log.c) ---------------------------------------------------- */
 
@@ -159,9 +169,18 @@ struct fd_notify {
 	struct fd_notify *next;
 };
 
+/*
+ * READ and WRITE counters, sharded so that the hot path never bounces one
+ * cache line between CPUs; .meta/.stats adds the shards up.
+ */
+#define FD_IO_SHARDS 16
+struct fd_io_shard {
+	atomic_ullong reads;
+	atomic_ullong writes;
+} __attribute__((aligned(64)));
+
 struct fd_stats {
-	atomic_ullong read_upcalls;
-	atomic_ullong write_upcalls;
+	struct fd_io_shard io[FD_IO_SHARDS];
 	atomic_ullong passthrough_opens;
 	atomic_ullong daemon_opens;
 	atomic_ullong backing_registrations;
@@ -169,6 +188,7 @@ struct fd_stats {
 };
 
 struct fd_dsnap;
+struct fd_uring;
 
 struct fd_ctx {
 	struct fd_opts *opts;
@@ -200,6 +220,8 @@ struct fd_ctx {
 	bool follow_stop;
 	bool follow_kick; /* a pending object was closed: commit pass soon */
 	struct fd_notify *notify_head;
+	bool follow_wake; /* the log grew (lookup miss): notify soon */
+	uint64_t notified_index; /* log entries the kernel was told about */
 	struct timespec last_miss_refresh;
 	struct fd_stats stats;
 	/* raw INIT shim (initpatch.c) */
@@ -210,6 +232,10 @@ struct fd_ctx {
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */
 	struct wire *wire; /* dax passthrough wire module (wire_glue.c) */
+	struct fd_uring *uring; /* io_uring transport, NULL = /dev/fuse */
+	const char *transport; /* "/dev/fuse" or "io_uring" (.meta/.stats) */
+	bool uring_wanted; /* uring=auto|on and the system has rings */
+	bool transport_fatal; /* uring=on and no rings: exit 2 */
 };
 
 static inline struct fd_ctx *fd_req_ctx(fuse_req_t req)
@@ -265,6 +291,20 @@ void fd_stat_pending(struct fd_ctx *c, const struct fd_pending *p,
 		     struct stat *st);
 /* Attributes of any inode; ns_lock held. -ENOENT. */
 int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st);
+/*
+ * Cache times handed to the kernel. Logged objects never change except
+ * through the log (new names in a directory, a directory's nlink), and the
+ * follower invalidates those, so they get cache_timeout; pending objects
+ * (master) change under the daemon (reserved space, being logged) and get
+ * attr_timeout / entry_timeout; .meta/.stats changes all the time: 0.
+ */
+double fd_attr_ttl(const struct fd_ctx *c, uint64_t ino);
+/* For a name @ino (0: negative) in directory @parent as the kernel knows
+ * it (0: unknown, e.g. a new object). */
+double fd_entry_ttl(const struct fd_ctx *c, uint64_t parent, uint64_t ino);
+/* Entry reply for @st found in @parent (0 if unknown). */
+void fd_entry_fill_in(struct fd_ctx *c, struct fuse_entry_param *e,
+		      const struct stat *st, uint64_t parent);
 void fd_entry_fill(struct fd_ctx *c, struct fuse_entry_param *e,
 		   const struct stat *st);
 /* Resolve (parent, name) to attributes; takes a pending reference when the
@@ -276,12 +316,20 @@ int fd_lookup_locked(struct fd_ctx *c, uint64_t parent, const char *name,
 
 /* Render .meta/.stats into buf; returns the length. */
 size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len);
+/* Count one READ / WRITE upcall (this thread's shard). */
+void fd_count_read(struct fd_ctx *c);
+void fd_count_write(struct fd_ctx *c);
 
 /* ---- handles (handle.c), opens (openpath.c), data path (datapath.c) ----- */
 
 struct fd_handle {
 	int kind; /* FD_H_* */
 	uint64_t ino;
+	/* FD_H_FILE: the logged file's map and size, set at OPEN. Logged
+	 * files never change and their maps live as long as the namespace,
+	 * so READ and WRITE use these without any lock. */
+	const struct famfs_fmap *fmap;
+	uint64_t fsize;
 	struct fd_pending *pend; /* FD_H_PENDING */
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
@@ -347,11 +395,49 @@ void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
  * Called without ns_lock. Returns true when new entries arrived. */
 bool fd_refresh_on_miss(struct fd_ctx *c);
 
-/* ---- session (session.c, initpatch.c) ----------------------------------- */
+/* ---- session (session.c, initpatch.c, readahead.c) ---------------------- */
+
+#define FD_MAX_IO (1u << 20) /* 1 MiB requests (max_pages 256) */
+
+/* Set the mount's bdi read_ahead_kb (page-cache READ size); one log line
+ * when it cannot (no root). */
+void fd_readahead_tune(struct fd_ctx *c, unsigned kib);
 
 int fd_session_run(struct fd_ctx *c);
 /* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
 int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+/* Debug trace of one request (@via: NULL for /dev/fuse, "ring"). */
+void fd_trace_request(const void *buf, size_t len, const char *via);
+
+/* ---- transport (transport.c, transport_uring.c) ------------------------- */
+
+/* Before mounting: which transport -o uring= allows here. -1 after
+ * printing why for uring=on on a system without rings. */
+int fd_transport_precheck(struct fd_ctx *c);
+/* Every reply and notification: through the ring for requests that came
+ * from one, else through the wire module to @fd (INIT: echo the flag). */
+ssize_t fd_transport_writev(struct fd_ctx *c, int fd, struct iovec *iov,
+			    int count);
+/* "io_uring" or "/dev/fuse" (startup line, .meta/.stats). */
+const char *fd_transport_name(const struct fd_ctx *c);
+/* After the session loop: end the queue threads. */
+void fd_transport_stop(struct fd_ctx *c);
+/* After the unmount: close the rings. */
+void fd_transport_free(struct fd_ctx *c);
+
+/* The rings (transport_uring.c; stubs without liburing). */
+int fd_uring_new(struct fd_ctx *c, struct fuse_session *se, int fd,
+		 struct fd_uring **out);
+int fd_uring_start(struct fd_uring *u);
+/* 1: @iov answered a ring request (*ret = bytes), 0: not ours. */
+int fd_uring_reply(struct fd_uring *u, const struct iovec *iov, int count,
+		   ssize_t *ret);
+void fd_uring_stop(struct fd_uring *u);
+void fd_uring_free(struct fd_uring *u);
+unsigned fd_uring_queues(const struct fd_uring *u);
+unsigned fd_uring_depth(void);
+unsigned long long fd_uring_served(const struct fd_uring *u);
+bool fd_uring_failed(const struct fd_uring *u);
 
 /* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Log follower: a thread that polls the log header every poll interval,
- * logs settled pending objects on the master (inode.c),
- * replays new entries under the namespace write lock, and tells the kernel
- * about them (negative dentries and directory attributes are invalidated),
- * so files made on the master appear on clients without a remount. It also
- * sends the dentry invalidations other code queues: notifications are never
- * sent from a request handler (the kernel may hold the directory lock that
- * the notification needs).
+ * logs settled pending objects on the master (inode.c), replays new
+ * entries under the namespace write lock, and tells the kernel about every
+ * entry the namespace gained, whoever appended it: the (possibly negative)
+ * name and the parent directory's attributes and cached listing are
+ * invalidated. That is what lets logged objects be cached for
+ * cache_timeout. It also sends the invalidations other code queues for
+ * pending names. Notifications are never sent from a request handler (the
+ * kernel may hold the directory lock that the notification needs).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,12 +18,14 @@
 
 #define MISS_INTERVAL_NS 50000000LL /* at most one miss refresh per 50 ms */
 
+#define BATCH 64 /* new entries copied per hold of ns_lock */
+
 static void queue_locked(struct fd_ctx *c, uint64_t parent, const char *name)
 {
 	struct fd_notify *n = calloc(1, sizeof(*n));
 
 	if (!n)
-		return; /* the entry just expires with its timeout */
+		return; /* pending names expire with entry_timeout */
 	n->parent = parent;
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->next = c->notify_head;
@@ -57,23 +60,109 @@ static struct fd_notify *take_queue(struct fd_ctx *c)
 	return n;
 }
 
-static void send_queued(struct fd_ctx *c)
+/* Directories whose attributes and listing changed, each told once. */
+struct parents {
+	uint64_t ino[32];
+	unsigned n;
+};
+
+static void parents_flush(struct fd_ctx *c, struct parents *ps)
+{
+	for (unsigned i = 0; i < ps->n; i++)
+		fuse_lowlevel_notify_inval_inode(c->se, ps->ino[i], 0, 0);
+	ps->n = 0;
+}
+
+static void parents_add(struct fd_ctx *c, struct parents *ps, uint64_t ino)
+{
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->ino[i] == ino)
+			return;
+	if (ps->n == sizeof(ps->ino) / sizeof(ps->ino[0]))
+		parents_flush(c, ps);
+	ps->ino[ps->n++] = ino;
+}
+
+/*
+ * Tell the kernel about log entries [notified_index, next_index): each new
+ * name may sit in its cache as a negative entry, and its directory's nlink
+ * and listing changed. -ENOENT from the kernel: nothing cached; fine.
+ * Returns the first index of the window; *to gets its end.
+ */
+static uint64_t send_new_entries(struct fd_ctx *c, uint64_t *to)
+{
+	struct fd_notify batch[BATCH];
+	struct famfs_ns_stats st;
+	struct parents ps = { .n = 0 };
+	uint64_t from = c->notified_index, i = from;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	famfs_ns_stats(c->ns, &st);
+	pthread_rwlock_unlock(&c->ns_lock);
+	*to = st.next_index;
+	while (i < *to) {
+		unsigned n = 0;
+
+		pthread_rwlock_rdlock(&c->ns_lock);
+		for (; i < *to && n < BATCH; i++) {
+			const struct famfs_node *node =
+				famfs_ns_get(c->ns, FAMFS_INO_LOG_BASE + i);
+
+			if (!node)
+				continue; /* not an object, or rejected */
+			batch[n].parent = node->parent;
+			memcpy(batch[n].name, node->name, sizeof(node->name));
+			n++;
+		}
+		pthread_rwlock_unlock(&c->ns_lock);
+		for (unsigned k = 0; k < n; k++) {
+			fuse_lowlevel_notify_inval_entry(c->se, batch[k].parent,
+							 batch[k].name,
+							 strlen(batch[k].name));
+			parents_add(c, &ps, batch[k].parent);
+		}
+	}
+	parents_flush(c, &ps);
+	c->notified_index = *to;
+	return from;
+}
+
+/* Whether (@parent, @name) is a logged entry of index [from, to). */
+static bool sent_already(struct fd_ctx *c, uint64_t parent, const char *name,
+			 uint64_t from, uint64_t to)
+{
+	const struct famfs_node *n;
+	bool r;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	n = famfs_ns_lookup(c->ns, parent, name);
+	r = n && n->ino >= FAMFS_INO_LOG_BASE + from &&
+	    n->ino < FAMFS_INO_LOG_BASE + to;
+	pthread_rwlock_unlock(&c->ns_lock);
+	return r;
+}
+
+/* The queued names; those logged in [from, to) were just sent. */
+static void send_queued(struct fd_ctx *c, uint64_t from, uint64_t to)
 {
 	struct fd_notify *n = take_queue(c);
+	struct parents ps = { .n = 0 };
 
 	while (n) {
 		struct fd_notify *next = n->next;
 
-		/* -ENOENT: the kernel has nothing cached; fine. */
-		fuse_lowlevel_notify_inval_entry(c->se, n->parent, n->name,
-						 strlen(n->name));
-		fuse_lowlevel_notify_inval_inode(c->se, n->parent, 0, 0);
+		if (!sent_already(c, n->parent, n->name, from, to)) {
+			fuse_lowlevel_notify_inval_entry(
+				c->se, n->parent, n->name, strlen(n->name));
+			parents_add(c, &ps, n->parent);
+		}
 		free(n);
 		n = next;
 	}
+	parents_flush(c, &ps);
 }
 
-/* Replay what the log gained; queue notifications. Returns new entries. */
+/* Replay what the log gained (the follower notifies). New entries. */
 static long refresh_pass(struct fd_ctx *c)
 {
 	struct famfs_omf_log_header h;
@@ -94,15 +183,6 @@ static long refresh_pass(struct fd_ctx *c)
 	n = famfs_fs_refresh(c->fs);
 	famfs_ns_stats(c->ns, &st);
 	after = st.next_index;
-	pthread_mutex_lock(&c->follow_lock);
-	for (uint64_t i = before; i < after; i++) {
-		const struct famfs_node *node =
-			famfs_ns_get(c->ns, FAMFS_INO_LOG_BASE + i);
-
-		if (node)
-			queue_locked(c, node->parent, node->name);
-	}
-	pthread_mutex_unlock(&c->follow_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
 	if (n < 0 && n != -EBADMSG)
 		fd_log(LOG_WARNING, "log follow: %s", strerror((int)-n));
@@ -130,8 +210,9 @@ bool fd_refresh_on_miss(struct fd_ctx *c)
 	pthread_mutex_unlock(&c->follow_lock);
 	if (!go || refresh_pass(c) <= 0)
 		return false;
-	/* The follower sends the queued notifications. */
+	/* The follower sends the notifications. */
 	pthread_mutex_lock(&c->follow_lock);
+	c->follow_wake = true;
 	pthread_cond_signal(&c->follow_cond);
 	pthread_mutex_unlock(&c->follow_lock);
 	return true;
@@ -140,7 +221,7 @@ bool fd_refresh_on_miss(struct fd_ctx *c)
 static void *follow_main(void *arg)
 {
 	struct fd_ctx *c = arg;
-	uint64_t unlogged = 0;
+	uint64_t unlogged = 0, from, to;
 
 	for (;;) {
 		unsigned ms = c->opts->poll_ms;
@@ -159,12 +240,14 @@ static void *follow_main(void *arg)
 		}
 		pthread_mutex_lock(&c->follow_lock);
 		while (!c->follow_stop && !c->notify_head && !c->follow_kick &&
+		       !c->follow_wake &&
 		       pthread_cond_timedwait(&c->follow_cond, &c->follow_lock,
 					      &until) != ETIMEDOUT)
 			;
 		if (c->follow_kick)
 			unlogged = 1; /* something new is pending */
 		c->follow_kick = false;
+		c->follow_wake = false;
 		stop = c->follow_stop;
 		pthread_mutex_unlock(&c->follow_lock);
 		if (stop)
@@ -172,15 +255,23 @@ static void *follow_main(void *arg)
 		refresh_pass(c);
 		if (c->role == FAMFS_ROLE_MASTER)
 			unlogged = fd_pend_commit(c, false);
-		send_queued(c);
+		from = send_new_entries(c, &to);
+		send_queued(c, from, to);
 	}
 	return NULL;
 }
 
 int fd_follow_start(struct fd_ctx *c)
 {
+	struct famfs_ns_stats st;
 	pthread_condattr_t ca;
 	int rc;
+
+	/* What the kernel can have seen so far came from this namespace. */
+	pthread_rwlock_rdlock(&c->ns_lock);
+	famfs_ns_stats(c->ns, &st);
+	pthread_rwlock_unlock(&c->ns_lock);
+	c->notified_index = st.next_index;
 
 	/* Timed waits on the monotonic clock (immune to clock steps). */
 	pthread_condattr_init(&ca);

@@ -9,6 +9,9 @@
  * the data path allows it, FUSE_PASSTHROUGH + FUSE_PASSTHROUGH_DAX. These
  * hooks find the wire module from the session's userdata. Everything is
  * traced at debug level: one line per request, one per error reply.
+ * Replies then pass the transport (transport.c): those to requests that
+ * came from an io_uring queue go back through the ring, everything else
+ * (and every notification) through the wire module to the fd.
  */
 #include <errno.h>
 #include <linux/fuse.h>
@@ -73,11 +76,23 @@ static const char *op_name(uint32_t op)
 	return "?";
 }
 
+void fd_trace_request(const void *buf, size_t len, const char *via)
+{
+	struct fuse_in_header h;
+
+	if (len < sizeof(h))
+		return;
+	memcpy(&h, buf, sizeof(h));
+	fd_log(LOG_DEBUG, "op %s (%u) unique %llu ino %llu pid %u len %zu%s%s",
+	       op_name(h.opcode), h.opcode, (unsigned long long)h.unique,
+	       (unsigned long long)h.nodeid, h.pid, len, via ? " via " : "",
+	       via ? via : "");
+}
+
 static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 {
 	struct fd_ctx *c = ud;
 	ssize_t n = wire_io_read(c->wire, fd, buf, len);
-	struct fuse_in_header h;
 
 	if (n == 0) {
 		/* Peer closed (emulator socket): end the session the way an
@@ -85,14 +100,8 @@ static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 		errno = ENODEV;
 		return -1;
 	}
-	if (n >= (ssize_t)sizeof(h) && fd_log_enabled(LOG_DEBUG)) {
-		memcpy(&h, buf, sizeof(h));
-		fd_log(LOG_DEBUG,
-		       "op %s (%u) unique %llu ino %llu pid %u len %zd",
-		       op_name(h.opcode), h.opcode,
-		       (unsigned long long)h.unique,
-		       (unsigned long long)h.nodeid, h.pid, n);
-	}
+	if (n > 0 && fd_log_enabled(LOG_DEBUG))
+		fd_trace_request(buf, (size_t)n, NULL);
 	return n;
 }
 
@@ -108,7 +117,7 @@ static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
 			fd_log(LOG_DEBUG, "reply unique %llu error %d",
 			       (unsigned long long)oh.unique, oh.error);
 	}
-	return wire_io_writev(c->wire, fd, iov, count);
+	return fd_transport_writev(c, fd, iov, count);
 }
 
 static const struct fuse_custom_io shim_io = {

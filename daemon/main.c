@@ -25,9 +25,16 @@ static const char usage_text[] =
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions, ro\n"
-	"      --attr-timeout SEC      attribute cache time (default 1)\n"
-	"      --entry-timeout SEC     name cache time (default 1)\n"
+	"  -o OPT[,OPT]                allow_other, default_permissions, ro,\n"
+	"                              uring=auto|on|off (FUSE-over-io_uring\n"
+	"                              transport; default auto)\n"
+	"      --cache-timeout SEC     cache time of logged names and "
+	"attributes\n"
+	"                              (default 3600; the log invalidates)\n"
+	"      --attr-timeout SEC      attribute cache time of pending objects\n"
+	"                              (default 1)\n"
+	"      --entry-timeout SEC     name cache time of pending objects\n"
+	"                              (default 1)\n"
 	"  -l, --log-level error|warn|info|debug\n"
 	"      --fuse-dev PATH         FUSE device node (default /dev/fuse)\n"
 	"      --fstype NAME           file system type for mount(2) "
@@ -45,6 +52,7 @@ enum {
 	OPT_EMU,
 	OPT_SETTLE,
 	OPT_EMUIO,
+	OPT_CACHE,
 	OPT_MAXMAPS
 };
 
@@ -58,6 +66,7 @@ static const struct option longopts[] = {
 	{ "log-level", required_argument, NULL, 'l' },
 	{ "attr-timeout", required_argument, NULL, OPT_ATTR },
 	{ "entry-timeout", required_argument, NULL, OPT_ENTRY },
+	{ "cache-timeout", required_argument, NULL, OPT_CACHE },
 	{ "fuse-dev", required_argument, NULL, OPT_FUSEDEV },
 	{ "fstype", required_argument, NULL, OPT_FSTYPE },
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
@@ -76,6 +85,7 @@ void fd_opts_init(struct fd_opts *o)
 	o->settle_ms = FD_SETTLE_MS_DEFAULT;
 	o->attr_timeout = 1.0;
 	o->entry_timeout = 1.0;
+	o->cache_timeout = FD_CACHE_TIMEOUT_DEFAULT;
 	o->log_level = LOG_INFO;
 	o->emulator_fd = -1;
 	o->emulator_ioctl_fd = -1;
@@ -177,10 +187,24 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
+		} else if (!strncmp(tok, "uring=", 6)) {
+			int v = fd_parse_uring(tok + 6);
+
+			if (v < 0) {
+				fprintf(stderr,
+					"famfsd: -o %s: expected uring=auto, "
+					"uring=on or uring=off\n",
+					tok);
+				rc = -1;
+				break;
+			}
+			o->uring = v;
+			o->uring_set = true;
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions, ro)\n",
+				"allow_other, default_permissions, ro, "
+				"uring=auto|on|off)\n",
 				tok);
 			rc = -1;
 			break;
@@ -260,6 +284,11 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 				goto bad;
 			set |= FD_SET_ENTRY;
 			break;
+		case OPT_CACHE:
+			if (fd_parse_secs(optarg, &o->cache_timeout))
+				goto bad;
+			set |= FD_SET_CACHE;
+			break;
 		case OPT_FUSEDEV:
 			if (set_str(&o->fuse_dev, optarg))
 				return 1;
@@ -331,6 +360,7 @@ bad:
 		c == 'l'	 ? "log-level" :
 		c == OPT_ATTR	 ? "attr-timeout" :
 		c == OPT_ENTRY	 ? "entry-timeout" :
+		c == OPT_CACHE	 ? "cache-timeout" :
 		c == OPT_EMU	 ? "emulator-fd" :
 		c == OPT_SETTLE	 ? "settle-ms" :
 		c == OPT_MAXMAPS ? "max-maps" :

@@ -5,8 +5,6 @@
 
 #include "famfsd.h"
 
-#define FD_MAX_IO (1u << 20) /* 1 MiB requests (max_pages 256) */
-
 void fd_refuse(fuse_req_t req, int err, const char *op, uint64_t ino,
 	       const char *name, const char *why)
 {
@@ -31,6 +29,14 @@ static void op_init(void *ud, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	/*
+	 * READDIRPLUS for every chunk, not only the first: logged names and
+	 * attributes are cached for cache_timeout, so ls -l, find and rsync
+	 * need no LOOKUP per entry after a listing.
+	 */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_ASYNC_DIO)
 		conn->want |= FUSE_CAP_ASYNC_DIO;
 	conn->max_write = FD_MAX_IO;

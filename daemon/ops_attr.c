@@ -90,15 +90,43 @@ int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st)
 	return 0;
 }
 
-void fd_entry_fill(struct fd_ctx *c, struct fuse_entry_param *e,
-		   const struct stat *st)
+double fd_attr_ttl(const struct fd_ctx *c, uint64_t ino)
+{
+	if (ino == FD_INO_STATS)
+		return 0; /* its size follows the counters */
+	return fd_is_pending_ino(ino) ? c->opts->attr_timeout :
+					c->opts->cache_timeout;
+}
+
+/*
+ * A name is as stable as both ends: under a directory the kernel knows by
+ * a temporary number, or naming a pending object, it changes when they are
+ * logged (and invalidations sent for the logged numbers do not reach it).
+ * Negative names under logged directories are invalidated by the follower
+ * when the log gains an entry of that name.
+ */
+double fd_entry_ttl(const struct fd_ctx *c, uint64_t parent, uint64_t ino)
+{
+	if (fd_is_pending_ino(parent) || fd_is_pending_ino(ino))
+		return c->opts->entry_timeout;
+	return c->opts->cache_timeout;
+}
+
+void fd_entry_fill_in(struct fd_ctx *c, struct fuse_entry_param *e,
+		      const struct stat *st, uint64_t parent)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = st->st_ino;
 	e->generation = 1;
 	e->attr = *st;
-	e->attr_timeout = c->opts->attr_timeout;
-	e->entry_timeout = c->opts->entry_timeout;
+	e->attr_timeout = fd_attr_ttl(c, e->ino);
+	e->entry_timeout = fd_entry_ttl(c, parent, e->ino);
+}
+
+void fd_entry_fill(struct fd_ctx *c, struct fuse_entry_param *e,
+		   const struct stat *st)
+{
+	fd_entry_fill_in(c, e, st, 0);
 }
 
 int fd_lookup_locked(struct fd_ctx *c, uint64_t parent, const char *name,
@@ -168,9 +196,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		pthread_rwlock_unlock(&c->ns_lock);
 	}
 	if (rc == -ENOENT) {
-		/* Negative entry, cached for entry_timeout. */
+		/* Negative entry: the name can only appear in the log. */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = c->opts->entry_timeout;
+		e.entry_timeout = fd_entry_ttl(c, parent, 0);
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -178,7 +206,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fd_entry_fill(c, &e, &st);
+	fd_entry_fill_in(c, &e, &st, parent);
 	if (fuse_reply_entry(req, &e) && fd_is_pending_ino(e.ino))
 		fd_pend_forget(c, e.ino, 1);
 }
@@ -214,7 +242,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_attr(req, &st, c->opts->attr_timeout);
+		fuse_reply_attr(req, &st, fd_attr_ttl(c, ino));
 }
 
 /*
@@ -229,6 +257,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct fd_ctx *c = fd_req_ctx(req);
 	struct stat st;
 	const char *why = NULL;
+	uint64_t kino = ino; /* as the kernel knows it */
 	int rc, err = EPERM;
 
 	(void)fi;
@@ -302,7 +331,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fd_refuse(req, err, "setattr", ino, NULL, why);
 		return;
 	}
-	fuse_reply_attr(req, &st, c->opts->attr_timeout);
+	fuse_reply_attr(req, &st, fd_attr_ttl(c, kino));
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)

@@ -88,6 +88,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		} else if ((fi->flags & O_TRUNC) && n->size) {
 			rc = -EPERM;
 			why = "size of a logged file is fixed (O_TRUNC)";
+		} else if (n->fmap) {
+			/* Immutable: READ and WRITE need no lock. */
+			h->fmap = n->fmap;
+			h->fsize = n->size;
 		}
 		pthread_rwlock_unlock(&c->ns_lock);
 	}

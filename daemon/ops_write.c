@@ -49,8 +49,13 @@ static int new_name_check(struct fd_ctx *c, uint64_t parent, const char *name,
 			*why = ".meta is reserved";
 			return -EPERM;
 		}
-		if (famfs_ns_lookup(c->ns, parent, name))
+		if (famfs_ns_name_held(c->ns, parent, name) != -2) {
+			/* Not served, but another reader may serve it. */
+			if (!famfs_ns_lookup(c->ns, parent, name))
+				*why = "a rejected log entry holds the name "
+				       "(see famfs fsck)";
 			return -EEXIST;
+		}
 	}
 	rc = fd_path_of(c, parent, name, path, len);
 	if (rc) {
@@ -78,14 +83,33 @@ static int new_name_check(struct fd_ctx *c, uint64_t parent, const char *name,
 	return 0;
 }
 
+/*
+ * Creating needs a host that may append to the log: EROFS on a client, on
+ * a read-only device, and while the log cannot be read whole (a torn or
+ * corrupt entry: the space it holds is unknown, so nothing is allocated).
+ */
 static bool master_only(fuse_req_t req, struct fd_ctx *c, const char *op,
 			uint64_t parent, const char *name)
 {
-	if (c->role == FAMFS_ROLE_MASTER && !c->rdonly)
+	int health;
+
+	if (c->role != FAMFS_ROLE_MASTER || c->rdonly) {
+		fd_refuse(req, EROFS, op, parent, name,
+			  c->rdonly ? "the device is read-only" :
+				      "this host is a client: metadata is "
+				      "read-only");
+		return false;
+	}
+	pthread_rwlock_rdlock(&c->ns_lock);
+	health = famfs_ns_health(c->ns);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (!health)
 		return true;
 	fd_refuse(req, EROFS, op, parent, name,
-		  c->rdonly ? "the device is read-only" :
-			      "this host is a client: metadata is read-only");
+		  health == -EBADMSG ? "the log ends in a torn entry: metadata "
+				       "is read-only until it is complete" :
+				       "the log has a corrupt entry: metadata "
+				       "is read-only (see famfs fsck)");
 	return false;
 }
 
@@ -205,13 +229,14 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fd_ctx *c = fd_req_ctx(req);
 
 	(void)rdev;
-	if (!master_only(req, c, "mknod", parent, name))
-		return;
+	/* Impossible on every host: EPERM whatever the role. */
 	if (!S_ISREG(mode)) {
 		fd_refuse(req, EPERM, "mknod", parent, name,
 			  "famfs holds only regular files and directories");
 		return;
 	}
+	if (!master_only(req, c, "mknod", parent, name))
+		return;
 	reply_new_entry(req, c, parent, name, mode);
 }
 
@@ -265,14 +290,13 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 			  "size of a logged file is fixed");
 }
 
-/* Namespace changes famfs cannot log: EROFS on clients, EPERM here. */
+/*
+ * Namespace changes famfs cannot log on any host: EPERM on the master and
+ * on clients alike (one errno table for both roles, famfsd(8) ERRORS).
+ */
 static void refuse_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
 		      const char *name)
 {
-	struct fd_ctx *c = fd_req_ctx(req);
-
-	if (!master_only(req, c, op, parent, name))
-		return;
 	fd_refuse(req, EPERM, op, parent, name,
 		  "famfs is append-only: names are never removed or moved");
 }
@@ -301,22 +325,16 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		    const char *newname)
 {
 	(void)ino;
-	struct fd_ctx *c = fd_req_ctx(req);
-
-	if (master_only(req, c, "link", newparent, newname))
-		fd_refuse(req, EPERM, "link", newparent, newname,
-			  "famfs has no hard links");
+	fd_refuse(req, EPERM, "link", newparent, newname,
+		  "famfs has no hard links");
 }
 
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		       const char *name)
 {
 	(void)link;
-	struct fd_ctx *c = fd_req_ctx(req);
-
-	if (master_only(req, c, "symlink", parent, name))
-		fd_refuse(req, EPERM, "symlink", parent, name,
-			  "famfs has no symbolic links");
+	fd_refuse(req, EPERM, "symlink", parent, name,
+		  "famfs has no symbolic links");
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,

@@ -28,8 +28,9 @@ static void report_bad_entry(void *arg, const struct famfs_err *err)
 	char buf[320];
 
 	(void)arg;
-	fd_log(LOG_WARNING, "log: %s (entry skipped)",
-	       famfs_err_str(err, buf, sizeof(buf)));
+	fd_log(LOG_WARNING, "log: %s (%s)",
+	       famfs_err_str(err, buf, sizeof(buf)),
+	       famfs_err_kind_str(err->kind));
 }
 
 static double ms_since(const struct timespec *t0)
@@ -228,12 +229,12 @@ static void startup_line(struct fd_ctx *c)
 	famfs_ns_stats(c->ns, &st);
 	human_size(famfs_dev_size(c->dev), size, sizeof(size));
 	fd_log(LOG_INFO,
-	       "%s on %s: role=%s data=%s size=%s files=%" PRIu64
+	       "%s on %s: role=%s data=%s transport=%s size=%s files=%" PRIu64
 	       " dirs=%" PRIu64 " replay=%.1fms",
 	       c->opts->device,
 	       c->opts->emulator_fd >= 0 ? "emulator" : c->mnt_abs,
-	       famfs_role_name(c->role), data, size, st.files, st.dirs,
-	       c->replay_ms);
+	       famfs_role_name(c->role), data, fd_transport_name(c), size,
+	       st.files, st.dirs, c->replay_ms);
 }
 
 /* Is anything still mounted on @mnt (this mount namespace)? */
@@ -262,9 +263,16 @@ static int run_loop(struct fd_ctx *c)
 
 	if (!cfg)
 		return -ENOMEM;
+	/*
+	 * A stable pool: libfuse starts a worker whenever none is idle and,
+	 * with a max_idle limit, ends one whenever too many are; under two
+	 * jobs that churn (threads made and destroyed per request burst) cost
+	 * more than half the throughput. Its default (-1, never end one) is
+	 * what we want, so the idle limit is left alone. One fd for all:
+	 * clone_fd measured no gain (the input queue is shared anyway).
+	 */
 	fuse_loop_cfg_set_clone_fd(cfg, 0);
 	fuse_loop_cfg_set_max_threads(cfg, 16);
-	fuse_loop_cfg_set_idle_threads(cfg, 4);
 	rc = fuse_session_loop_mt(c->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return rc;
@@ -303,7 +311,7 @@ int fd_session_run(struct fd_ctx *c)
 	c->uid = getuid();
 	clock_gettime(CLOCK_REALTIME, &c->mount_time);
 
-	if (fd_wire_precheck(c) || open_fs(c))
+	if (fd_wire_precheck(c) || fd_transport_precheck(c) || open_fs(c))
 		goto out;
 	if (fd_wire_setup(c))
 		goto out_fs;
@@ -326,6 +334,7 @@ int fd_session_run(struct fd_ctx *c)
 	}
 	if (attach(c))
 		goto out_sig;
+	fd_readahead_tune(c, FD_MAX_IO / 1024);
 
 	startup_line(c);
 	if (!o->foreground && o->emulator_fd < 0) {
@@ -347,6 +356,8 @@ int fd_session_run(struct fd_ctx *c)
 #ifdef HAVE_LIBSYSTEMD
 	sd_notify(0, "STOPPING=1");
 #endif
+	/* No request is served past this point, on any transport. */
+	fd_transport_stop(c);
 	fd_follow_stop(c);
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
@@ -354,7 +365,7 @@ int fd_session_run(struct fd_ctx *c)
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
 	fd_dirs_free_all(c);
-	if (wire_fatal(c->wire)) /* logged when it happened: exit 2 */
+	if (wire_fatal(c->wire) || c->transport_fatal) /* logged: exit 2 */
 		rc = -EPROTO;
 	else if (rc >= 0)
 		ret = 0;
@@ -372,6 +383,7 @@ int fd_session_run(struct fd_ctx *c)
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:
 	detach(c);
+	fd_transport_free(c);
 out_sig:
 	fuse_remove_signal_handlers(c->se);
 out_se:

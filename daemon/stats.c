@@ -7,18 +7,47 @@
 #include "famfsd.h"
 #include "wire.h"
 
+/* A shard per thread, picked once; threads beyond FD_IO_SHARDS share. */
+static struct fd_io_shard *my_shard(struct fd_ctx *c)
+{
+	static atomic_uint next;
+	static __thread int slot = -1;
+
+	if (slot < 0)
+		slot = (int)(atomic_fetch_add(&next, 1) % FD_IO_SHARDS);
+	return &c->stats.io[slot];
+}
+
+void fd_count_read(struct fd_ctx *c)
+{
+	atomic_fetch_add_explicit(&my_shard(c)->reads, 1, memory_order_relaxed);
+}
+
+void fd_count_write(struct fd_ctx *c)
+{
+	atomic_fetch_add_explicit(&my_shard(c)->writes, 1,
+				  memory_order_relaxed);
+}
+
 size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 {
 	struct famfs_ns_stats st;
 	struct wire_stats ws;
+	unsigned long long reads = 0, writes = 0;
 	int n;
 
+	for (int i = 0; i < FD_IO_SHARDS; i++) {
+		reads += atomic_load(&c->stats.io[i].reads);
+		writes += atomic_load(&c->stats.io[i].writes);
+	}
 	famfs_ns_stats(c->ns, &st);
 	wire_get_stats(c->wire, &ws);
 	n = snprintf(buf, len,
 		     "role %s\n"
 		     "data_path %s\n"
 		     "abi %s\n"
+		     "transport %s\n"
+		     "ring_requests %llu\n"
 		     "read_upcalls %llu\n"
 		     "write_upcalls %llu\n"
 		     "passthrough_opens %llu\n"
@@ -32,9 +61,8 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "map_closes %" PRIu64 "\n"
 		     "map_evictions %" PRIu64 "\n",
 		     famfs_role_name(c->role), fd_data_path_name(c),
-		     wire_abi_name(c->wire),
-		     (unsigned long long)c->stats.read_upcalls,
-		     (unsigned long long)c->stats.write_upcalls,
+		     wire_abi_name(c->wire), fd_transport_name(c),
+		     fd_uring_served(c->uring), reads, writes,
 		     (unsigned long long)c->stats.passthrough_opens,
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,

@@ -165,7 +165,7 @@ void wire_request_seen(struct wire *w, const void *buf, size_t len);
 
 /* A reply on its way out; wire_reply_prepare may rewrite it. */
 struct wire_out {
-	struct iovec iov[1]; /* the rewritten message, when used */
+	struct iovec iov[2]; /* the rewritten message: header, payload */
 	void *heap; /* owned copy, freed by _done */
 	uint8_t small[512]; /* copy for small replies */
 	uint32_t opcode; /* of the request it answers; 0 = not tracked */
@@ -173,13 +173,26 @@ struct wire_out {
 	bool init; /* the INIT reply */
 };
 /*
- * Returns the iovec to send in @iov and @count (the input, or one element
- * of @o), or -errno (the reply must not go out; ENOMEM only).
+ * Returns the iovec to send in @iov and @count: the input, or @o's two
+ * elements (the out header, then the payload). -errno: the reply must not
+ * go out (ENOMEM).
  */
 int wire_reply_prepare(struct wire *w, struct iovec **iov, int *count,
 		       struct wire_out *o);
 /* After sending: @sent = the kernel took it. Settles INIT. */
 void wire_reply_done(struct wire *w, struct wire_out *o, bool sent);
+/*
+ * prepare, @send, done in one: @send(@arg, iov, count, &sent) delivers the
+ * (possibly rewritten) reply and says whether the kernel took it; NULL =
+ * writev(2) on the fd *(int *)@arg. Returns what @send returned (the
+ * original byte count when rewritten), or -1 with errno.
+ */
+/* writev(2) on @fd (the raw syscall under ASan: see wire_msg.c). */
+ssize_t wire_writev_fd(int fd, const struct iovec *iov, int count);
+typedef ssize_t (*wire_send_fn)(void *arg, const struct iovec *iov, int count,
+				bool *sent);
+ssize_t wire_send(struct wire *w, struct iovec *iov, int count,
+		  wire_send_fn send, void *arg);
 
 /* After INIT: a passthrough ABI is in use (devices registered). */
 bool wire_dax_active(const struct wire *w);

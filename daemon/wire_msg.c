@@ -212,10 +212,13 @@ int wire_reply_prepare(struct wire *w, struct iovec **iov, int *count,
 	    (w->abi->reply_ops & BIT(op)))
 		w->abi->reply_seen(w, op, nodeid, msg, len, o);
 out:
+	/* Header apart, as a transport that copies the payload expects. */
 	o->iov[0].iov_base = msg;
-	o->iov[0].iov_len = len;
+	o->iov[0].iov_len = sizeof(oh);
+	o->iov[1].iov_base = msg + sizeof(oh);
+	o->iov[1].iov_len = len - sizeof(oh);
 	*iov = o->iov;
-	*count = 1;
+	*count = len > sizeof(oh) ? 2 : 1;
 	return 0;
 }
 
@@ -247,7 +250,7 @@ ssize_t wire_io_read(struct wire *w, int fd, void *buf, size_t len)
  * buffer a READ reply came from: a false use-after-free. The raw syscall
  * is not intercepted.
  */
-static ssize_t send_iov(int fd, const struct iovec *iov, int count)
+ssize_t wire_writev_fd(int fd, const struct iovec *iov, int count)
 {
 #ifdef __SANITIZE_ADDRESS__
 	return syscall(SYS_writev, fd, iov, count);
@@ -258,22 +261,38 @@ static ssize_t send_iov(int fd, const struct iovec *iov, int count)
 
 ssize_t wire_io_writev(struct wire *w, int fd, struct iovec *iov, int count)
 {
+	return wire_send(w, iov, count, NULL, &fd);
+}
+
+static ssize_t send_fd(void *arg, const struct iovec *iov, int count,
+		       bool *sent)
+{
+	ssize_t n = wire_writev_fd(*(int *)arg, iov, count);
+
+	*sent = n >= 0;
+	return n;
+}
+
+ssize_t wire_send(struct wire *w, struct iovec *iov, int count,
+		  wire_send_fn send, void *arg)
+{
 	struct wire_out o;
 	struct iovec *v = iov;
 	int n = count, r;
-	ssize_t sent;
+	bool sent = false;
+	ssize_t ret;
 
 	r = wire_reply_prepare(w, &v, &n, &o);
 	if (r) {
 		errno = -r;
 		return -1;
 	}
-	sent = send_iov(fd, v, n);
-	wire_reply_done(w, &o, sent >= 0);
-	if (sent >= 0 && v != iov) {
-		sent = 0;
+	ret = (send ? send : send_fd)(arg, v, n, &sent);
+	wire_reply_done(w, &o, sent);
+	if (ret >= 0 && v != iov) {
+		ret = 0;
 		for (int i = 0; i < count; i++)
-			sent += (ssize_t)iov[i].iov_len;
+			ret += (ssize_t)iov[i].iov_len;
 	}
-	return sent;
+	return ret;
 }

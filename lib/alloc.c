@@ -177,6 +177,11 @@ static int alloc_interleave(struct famfs_ns *ns,
 int famfs_ns_alloc(struct famfs_ns *ns, const struct famfs_alloc_req *req,
 		   struct famfs_fmap *out)
 {
+	int rc = famfs_ns_health(ns);
+
+	/* Units of entries we could not read are unknown: hand out none. */
+	if (rc)
+		return rc;
 	if (!req->size)
 		return -EINVAL;
 	if (req->size > ns->geom.dev_size[0])
@@ -191,7 +196,10 @@ int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 {
 	struct ns_bitmap *b = &ns->bm[0];
 	uint64_t have, need;
+	int rc = famfs_ns_health(ns);
 
+	if (rc)
+		return rc;
 	if (m->type != FAMFS_FMAP_SIMPLE)
 		return -EINVAL;
 	if (!m->count) {

@@ -199,6 +199,31 @@ static int check_extent(const struct famfs_extent *e, const char *what,
 	return extent_error(e, what, i, g, index, err);
 }
 
+/* No two extents (strips) of one map share a byte: a write at one file
+ * offset would change another. Extents are already checked in range. */
+static int check_disjoint(const struct famfs_fmap *m, const char *what,
+			  int64_t index, struct famfs_err *err)
+{
+	for (unsigned i = 1; i < m->count; i++) {
+		const struct famfs_extent *a = &m->ext[i];
+
+		for (unsigned j = 0; j < i; j++) {
+			const struct famfs_extent *b = &m->ext[j];
+			char field[48];
+
+			if (a->devindex != b->devindex ||
+			    a->offset >= b->offset + b->len ||
+			    b->offset >= a->offset + a->len)
+				continue;
+			snprintf(field, sizeof(field), "fmap.%s[%u]", what, i);
+			return famfs_err_set(err, index, field, -EINVAL,
+					     "overlaps %s[%u] of the same file",
+					     what, j);
+		}
+	}
+	return 0;
+}
+
 int famfs_fmap_check(const struct famfs_fmap *m, uint64_t size,
 		     const struct famfs_geom *g, int64_t index,
 		     struct famfs_err *err)
@@ -225,7 +250,7 @@ int famfs_fmap_check(const struct famfs_fmap *m, uint64_t size,
 					     "extents hold %" PRIu64
 					     " bytes, file size is %" PRIu64,
 					     sum, size);
-		return 0;
+		return check_disjoint(m, "se", index, err);
 	}
 	if (m->type == FAMFS_FMAP_INTERLEAVE) {
 		uint64_t cs = m->chunk_size, nchunks;
@@ -263,7 +288,7 @@ int famfs_fmap_check(const struct famfs_fmap *m, uint64_t size,
 					" chunks, the file needs %" PRIu64,
 					s, m->ext[s].len / cs, need);
 		}
-		return 0;
+		return check_disjoint(m, "ie.strips", index, err);
 	}
 	return famfs_err_set(err, index, "fmap.ext_type", -EINVAL,
 			     "unknown map type %u", m->type);

@@ -40,7 +40,6 @@ int famfs_fs_open(const char *path, const struct famfs_fs_opts *o,
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
 		return -ENOMEM;
-	fs->replay_flags = o->replay_flags;
 	rc = famfs_dev_open(path, o->dev_flags, &fs->dev, err);
 	if (rc)
 		goto err_free;
@@ -74,8 +73,7 @@ int famfs_fs_open(const char *path, const struct famfs_fs_opts *o,
 	if (rc)
 		goto err_dev;
 	famfs_ns_set_reporter(fs->ns, o->report, o->report_arg);
-	n = famfs_ns_replay(fs->ns, fs->log, fs->sb.log_len, fs->replay_flags,
-			    fs->invalidate);
+	n = famfs_ns_replay(fs->ns, fs->log, fs->sb.log_len, fs->invalidate);
 	if (n < 0 && n != -EBADMSG) {
 		rc = (int)n;
 		famfs_err_set(err, -1, "log", rc, "replay failed");
@@ -143,8 +141,7 @@ uint64_t famfs_fs_log_free(const struct famfs_fs *fs)
 
 long famfs_fs_refresh(struct famfs_fs *fs)
 {
-	return famfs_ns_replay(fs->ns, fs->log, fs->sb.log_len,
-			       fs->replay_flags, fs->invalidate);
+	return famfs_ns_replay(fs->ns, fs->log, fs->sb.log_len, fs->invalidate);
 }
 
 void *famfs_fs_ptr(struct famfs_fs *fs, uint64_t devoff, uint64_t len)

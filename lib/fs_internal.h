@@ -10,7 +10,6 @@ struct famfs_fs {
 	uint8_t *log; /* mapped log region */
 	struct famfs_ns *ns;
 	enum famfs_role role;
-	unsigned replay_flags;
 	bool locked;
 	void (*invalidate)(const void *addr, size_t len);
 };

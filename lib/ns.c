@@ -156,21 +156,13 @@ void ns_fmap_undo(struct famfs_ns *ns, struct famfs_fmap *m)
 	}
 }
 
-int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
-	    struct famfs_node *child)
+/* Add (dir, child->name) -> child to the name table. */
+static int ht_insert(struct famfs_ns *ns, struct famfs_node *dir,
+		     struct famfs_node *child)
 {
 	uint64_t h, j;
 	int rc;
 
-	if (dir->nchildren == dir->children_cap) {
-		uint32_t cap = dir->children_cap ? dir->children_cap * 2 : 8;
-		uint64_t *c = realloc(dir->children, cap * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		dir->children = c;
-		dir->children_cap = cap;
-	}
 	if ((ns->ht_used + 1) * 10 >= ns->ht_cap * 7) {
 		rc = ht_grow(ns);
 		if (rc)
@@ -184,16 +176,43 @@ int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
 	ns->ht[j].ino = child->ino;
 	ns->ht[j].hash = h;
 	ns->ht_used++;
-	dir->children[dir->nchildren++] = child->ino;
 	child->parent = dir->ino;
+	return 0;
+}
+
+int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
+	    struct famfs_node *child)
+{
+	int rc;
+
+	if (dir->nchildren == dir->children_cap) {
+		uint32_t cap = dir->children_cap ? dir->children_cap * 2 : 8;
+		uint64_t *c = realloc(dir->children, cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		dir->children = c;
+		dir->children_cap = cap;
+	}
+	rc = ht_insert(ns, dir, child);
+	if (rc)
+		return rc;
+	dir->children[dir->nchildren++] = child->ino;
 	if (child->kind == FAMFS_NODE_DIR)
 		dir->nlink++;
 	return 0;
 }
 
+int ns_hold_name(struct famfs_ns *ns, struct famfs_node *dir,
+		 struct famfs_node *n)
+{
+	return ht_insert(ns, dir, n);
+}
+
+/* The node named (parent, name); rejected ones too when @any. */
 static const struct famfs_node *lookup_len(const struct famfs_ns *ns,
 					   uint64_t parent, const char *name,
-					   size_t len)
+					   size_t len, bool any)
 {
 	uint64_t h, j;
 
@@ -209,20 +228,37 @@ static const struct famfs_node *lookup_len(const struct famfs_ns *ns,
 			continue;
 		n = ns_node(ns, d->ino);
 		if (n && n->name_len == len && !memcmp(n->name, name, len))
-			return n;
+			return any || n->kind != FAMFS_NODE_REJECTED ? n : NULL;
 	}
 	return NULL;
+}
+
+const struct famfs_node *ns_holder(const struct famfs_ns *ns, uint64_t parent,
+				   const char *name, size_t len)
+{
+	return lookup_len(ns, parent, name, len, true);
+}
+
+int64_t famfs_ns_name_held(const struct famfs_ns *ns, uint64_t parent,
+			   const char *name)
+{
+	const struct famfs_node *n =
+		lookup_len(ns, parent, name, strlen(name), true);
+
+	return n ? n->log_index : -2;
 }
 
 const struct famfs_node *famfs_ns_lookup(const struct famfs_ns *ns,
 					 uint64_t parent, const char *name)
 {
-	return lookup_len(ns, parent, name, strlen(name));
+	return lookup_len(ns, parent, name, strlen(name), false);
 }
 
 const struct famfs_node *famfs_ns_get(const struct famfs_ns *ns, uint64_t ino)
 {
-	return ns_node(ns, ino);
+	const struct famfs_node *n = ns_node(ns, ino);
+
+	return n && n->kind != FAMFS_NODE_REJECTED ? n : NULL;
 }
 
 const struct famfs_node *famfs_ns_resolve(const struct famfs_ns *ns,
@@ -242,7 +278,7 @@ const struct famfs_node *famfs_ns_resolve(const struct famfs_ns *ns,
 				errno = ENOTDIR;
 				return NULL;
 			}
-			n = lookup_len(ns, n->ino, c, len);
+			n = lookup_len(ns, n->ino, c, len, false);
 			if (!n) {
 				errno = ENOENT;
 				return NULL;
@@ -379,8 +415,18 @@ void famfs_ns_stats(const struct famfs_ns *ns, struct famfs_ns_stats *st)
 {
 	*st = ns->st;
 	st->next_index = ns->next_index;
+	st->torn = ns->torn;
 	st->alloc_units = ns->bm[0].used;
 	st->total_units = ns->bm[0].nbits;
+}
+
+int famfs_ns_health(const struct famfs_ns *ns)
+{
+	if (ns->torn)
+		return -EBADMSG;
+	if (ns->st.corrupt)
+		return -EUCLEAN;
+	return 0;
 }
 
 uint64_t famfs_ns_free_bytes(const struct famfs_ns *ns)

@@ -30,6 +30,7 @@ struct famfs_ns {
 	uint64_t nslabs;
 	uint64_t next_index; /* entries consumed */
 	uint64_t torn_reported; /* index last reported torn, +1; 0 = none */
+	bool torn; /* replay waits at a torn entry at next_index */
 	struct ns_dent *ht; /* (parent, name) -> ino, open addressing */
 	uint64_t ht_cap, ht_used;
 	struct ns_bitmap bm[FAMFS_MAX_DAXDEVS];
@@ -70,7 +71,8 @@ void ns_report(struct famfs_ns *ns, const struct famfs_err *err);
 /* Bitmap. */
 int ns_bitmap_init(struct ns_bitmap *b, uint64_t dev_size);
 bool ns_bitmap_test(const struct ns_bitmap *b, uint64_t bit);
-/* Sets [first, first + n); returns how many were already set. */
+/* Sets [first, first + n) (clipped to nbits); returns how many were
+ * already set. */
 uint64_t ns_bitmap_set(struct ns_bitmap *b, uint64_t first, uint64_t n);
 void ns_bitmap_clear(struct ns_bitmap *b, uint64_t first, uint64_t n);
 /* First run of n clear bits in [lo, hi); returns start or UINT64_MAX. */
@@ -91,5 +93,36 @@ int ns_entry_check(const struct famfs_omf_log_entry *e, uint64_t index,
 int ns_apply(struct famfs_ns *ns, const struct famfs_omf_log_entry *e,
 	     uint64_t index, bool own, const struct famfs_fmap *m,
 	     struct famfs_err *err);
+/*
+ * An entry whose CRC is good but that failed ns_entry_check: hold whatever
+ * units its raw map names inside a known device, and its name when the
+ * path is well-formed under a served directory. -ENOMEM or 0.
+ */
+int ns_reject(struct famfs_ns *ns, const struct famfs_omf_log_entry *e,
+	      uint64_t index);
+/*
+ * Claim the units @m names inside known devices (claim.c). Returns how
+ * many were already held, or -ENOMEM; *fresh (may be NULL) gets how many
+ * this call took.
+ */
+int64_t ns_claim(struct famfs_ns *ns, const struct famfs_fmap *m,
+		 uint64_t *fresh);
+/* Who held a unit of @m before entry @index: a log index, -1 for the
+ * superblock or log, -2 for an earlier rejected entry. */
+int64_t ns_find_holder(const struct famfs_ns *ns, const struct famfs_fmap *m,
+		       uint64_t index);
+/* Keep @name under @dir for rejected entry @index. -ENOMEM. */
+int ns_hold(struct famfs_ns *ns, struct famfs_node *dir, const char *name,
+	    uint64_t index);
+/* Split "a/b/c" into its served parent directory and last component. */
+int ns_find_parent(struct famfs_ns *ns, const char *path,
+		   struct famfs_node **dir, const char **name, uint64_t index,
+		   struct famfs_err *err);
+/* Any node holding (parent, name), rejected ones included; NULL if free. */
+const struct famfs_node *ns_holder(const struct famfs_ns *ns, uint64_t parent,
+				   const char *name, size_t len);
+/* Put a rejected entry's name in the table (not in the directory). */
+int ns_hold_name(struct famfs_ns *ns, struct famfs_node *dir,
+		 struct famfs_node *n);
 
 #endif

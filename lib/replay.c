@@ -2,7 +2,9 @@
 /*
  * Log replay: copy each entry out of (possibly shared, changing) memory,
  * check it in isolation, then apply the namespace rules (parent exists and
- * is a directory, no duplicate name) and account its device units.
+ * is a directory, name not held, no unit held) and account its device
+ * units. The rules are in famfs.h at famfs_ns_replay; claim.c holds the
+ * bookkeeping of units and names.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,10 +15,9 @@
 
 #include "ns_internal.h"
 
-/* Split "a/b/c" into the parent node and the last component. */
-static int find_parent(struct famfs_ns *ns, const char *path,
-		       struct famfs_node **dir, const char **name,
-		       uint64_t index, struct famfs_err *err)
+int ns_find_parent(struct famfs_ns *ns, const char *path,
+		   struct famfs_node **dir, const char **name, uint64_t index,
+		   struct famfs_err *err)
 {
 	const char *slash = strrchr(path, '/');
 	const struct famfs_node *p;
@@ -58,39 +59,56 @@ static int find_parent(struct famfs_ns *ns, const char *path,
 	return 0;
 }
 
-/* Claim the units of a map; collisions are counted and reported. */
-static int claim(struct famfs_ns *ns, const struct famfs_fmap *m, bool own,
-		 uint64_t index, const char *path, struct famfs_err *err)
+/* Hold the units of a map whose entry is not served (it keeps them). */
+static int hold_units(struct famfs_ns *ns, const struct famfs_fmap *m)
 {
-	uint64_t dup = 0;
+	uint64_t fresh;
+	int64_t rc;
 
-	for (unsigned i = 0; i < m->count; i++) {
-		const struct famfs_extent *e = &m->ext[i];
-		struct ns_bitmap *b = &ns->bm[e->devindex];
-		uint64_t first = e->offset / FAMFS_ALLOC_UNIT;
-		uint64_t n = e->len / FAMFS_ALLOC_UNIT;
-
-		if (!b->w && ns_bitmap_init(b, ns->geom.dev_size[e->devindex]))
-			return -ENOMEM;
-		if (own)
-			ns_bitmap_set(b, first, n);
-		else
-			dup += ns_bitmap_set(b, first, n);
-	}
-	if (dup) {
-		struct famfs_err e;
-
-		ns->st.collisions += dup;
-		famfs_err_set(&e, (int64_t)index, "fmap", -EEXIST,
-			      "\"%s\" claims %" PRIu64
-			      " allocation unit(s) already in use",
-			      path, dup);
-		if (ns->report)
-			ns->report(ns->report_arg, &e);
-		if (err)
-			*err = e;
-	}
+	if (!m)
+		return 0;
+	rc = ns_claim(ns, m, &fresh);
+	if (rc < 0)
+		return (int)rc;
+	ns->st.rejected_units += fresh;
 	return 0;
+}
+
+/*
+ * Claim a served-to-be file's units. Any unit already held makes it the
+ * loser of a collision: it keeps the rest and its name, and is not served.
+ */
+static int claim_file(struct famfs_ns *ns, struct famfs_node *dir,
+		      const char *name, const char *path,
+		      const struct famfs_fmap *m, uint64_t index,
+		      struct famfs_err *err)
+{
+	uint64_t fresh;
+	int64_t dup = ns_claim(ns, m, &fresh), holder;
+	char who[48];
+	int rc;
+
+	if (dup <= 0)
+		return (int)dup;
+	ns->st.rejected_units += fresh;
+	ns->st.collisions++;
+	holder = ns_find_holder(ns, m, index);
+	if (holder >= 0)
+		snprintf(who, sizeof(who), "entry %" PRId64, holder);
+	else
+		snprintf(who, sizeof(who), "%s",
+			 holder == -1 ? "the superblock or log" :
+					"an earlier rejected entry");
+	rc = ns_hold(ns, dir, name, index);
+	if (rc)
+		return rc;
+	famfs_err_set(err, (int64_t)index, "fmap", -EEXIST,
+		      "\"%s\" maps %" PRId64
+		      " allocation unit(s) already held by %s",
+		      path, dup, who);
+	if (err)
+		err->kind = FAMFS_ERR_COLLISION;
+	return -EEXIST;
 }
 
 static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
@@ -103,15 +121,33 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	const struct famfs_node *old;
 	int rc;
 
-	rc = find_parent(ns, path, &dir, &name, index, err);
-	if (rc)
-		return rc;
-	old = famfs_ns_lookup(ns, dir->ino, name);
-	if (old)
-		return famfs_err_set(err, (int64_t)index, "relpath", -EEXIST,
-				     "\"%s\" already exists (entry %" PRId64
-				     ")",
-				     path, old->log_index);
+	rc = ns_find_parent(ns, path, &dir, &name, index, err);
+	if (rc) {
+		int r2 = hold_units(ns, m);
+
+		return r2 ? r2 : rc;
+	}
+	old = ns_holder(ns, dir->ino, name, strlen(name));
+	if (old) {
+		rc = famfs_err_set(
+			err, (int64_t)index, "relpath", -EEXIST,
+			"\"%s\" already exists (entry %" PRId64 "%s)", path,
+			old->log_index,
+			old->kind == FAMFS_NODE_REJECTED ? ", itself rejected" :
+							   "");
+		int r2 = hold_units(ns, m);
+
+		return r2 ? r2 : rc;
+	}
+	if (m && own) {
+		/* Reserved by famfs_ns_alloc: already held, by us. */
+		if (ns_claim(ns, m, NULL) < 0)
+			return -ENOMEM;
+	} else if (m) {
+		rc = claim_file(ns, dir, name, path, m, index, err);
+		if (rc)
+			return rc;
+	}
 	n = ns_slot(ns, index);
 	if (!n)
 		return -ENOMEM;
@@ -121,9 +157,6 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 		if (!n->fmap)
 			return -ENOMEM;
 		memcpy(n->fmap, m, ns_fmap_size(m->count));
-		rc = claim(ns, m, own, index, path, NULL);
-		if (rc)
-			goto err_free;
 		n->kind = FAMFS_NODE_FILE;
 		n->mode = S_IFREG | mode;
 		n->nlink = 1;
@@ -204,8 +237,40 @@ static int read_entry(struct famfs_ns *ns, const uint8_t *log, uint64_t i,
 	return rc;
 }
 
+/* Seq and CRC only: was slot @i written whole? */
+static bool sealed(const uint8_t *log, uint64_t i,
+		   void (*invalidate)(const void *, size_t))
+{
+	const uint8_t *src = log + famfs_log_entry_offset(i);
+	struct famfs_omf_log_entry e;
+
+	memcpy(&e, src, sizeof(e));
+	if (e.seqnum != i) /* cheap: most unwritten slots stop here */
+		return false;
+	if (e.crc == famfs_crc(&e, FAMFS_LOG_ENTRY_CRC_LEN))
+		return true;
+	if (!invalidate)
+		return false;
+	invalidate(src, sizeof(e));
+	memcpy(&e, src, sizeof(e));
+	return e.seqnum == i && e.crc == famfs_crc(&e, FAMFS_LOG_ENTRY_CRC_LEN);
+}
+
+/*
+ * Entry @i failed seq/CRC. Writers finish (and flush) an entry before they
+ * start the next one, so a good entry after it proves it will never be
+ * completed: corrupt. With none after it, it is a torn tail.
+ */
+static bool sealed_after(const uint8_t *log, uint64_t i, uint64_t end,
+			 void (*invalidate)(const void *, size_t))
+{
+	for (uint64_t j = i + 1; j < end; j++)
+		if (sealed(log, j, invalidate))
+			return true;
+	return false;
+}
+
 long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
-		     unsigned flags,
 		     void (*invalidate)(const void *addr, size_t len))
 {
 	struct famfs_omf_log_header h;
@@ -233,8 +298,10 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 
 		famfs_err_clear(&err);
 		rc = read_entry(ns, log, i, invalidate, &e, &m, &err);
-		if (rc == -EBADMSG && !(flags & FAMFS_REPLAY_SKIP_TORN)) {
+		if (rc == -EBADMSG && !sealed_after(log, i, end, invalidate)) {
 			/* Torn or not yet visible: stop, retry later. */
+			ns->torn = true;
+			err.kind = FAMFS_ERR_TORN;
 			if (ns->torn_reported != i + 1) {
 				ns->torn_reported = i + 1;
 				if (ns->report)
@@ -242,8 +309,19 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 			}
 			return -EBADMSG;
 		}
-		if (!rc)
+		ns->torn = false;
+		if (rc == -EBADMSG) {
+			/* Nothing in it can be trusted: no units, no name. */
+			err.kind = FAMFS_ERR_CORRUPT;
+			ns->st.corrupt++;
+		} else if (rc) {
+			int r2 = ns_reject(ns, &e, i);
+
+			if (r2)
+				return r2;
+		} else {
 			rc = ns_apply(ns, &e, i, false, &m, &err);
+		}
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc)

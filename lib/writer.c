@@ -16,6 +16,7 @@
 int famfs_fs_lock(struct famfs_fs *fs, bool nowait)
 {
 	long n;
+	int rc;
 
 	if (fs->role != FAMFS_ROLE_MASTER || famfs_dev_is_rdonly(fs->dev))
 		return -EROFS;
@@ -32,7 +33,11 @@ int famfs_fs_lock(struct famfs_fs *fs, bool nowait)
 		famfs_fs_unlock(fs);
 		return (int)n;
 	}
-	return 0;
+	/* Never append (or allocate) on top of a log not read whole. */
+	rc = famfs_ns_health(fs->ns);
+	if (rc)
+		famfs_fs_unlock(fs);
+	return rc;
 }
 
 void famfs_fs_unlock(struct famfs_fs *fs)
@@ -71,13 +76,16 @@ static int append(struct famfs_fs *fs, const struct famfs_omf_log_entry *e)
 /* Namespace rules before anything is written: parent is a dir, name free. */
 static int precheck(struct famfs_fs *fs, const char *path)
 {
-	const struct famfs_node *parent, *old;
+	const struct famfs_node *parent;
 	char dir[FAMFS_MAX_PATHLEN];
 	const char *slash, *name;
 	int rc;
 
 	if (!fs->locked)
 		return -ENOLCK;
+	rc = famfs_ns_health(fs->ns);
+	if (rc)
+		return rc;
 	rc = famfs_path_check(path, NULL);
 	if (rc)
 		return rc;
@@ -95,8 +103,8 @@ static int precheck(struct famfs_fs *fs, const char *path)
 		parent = famfs_ns_get(fs->ns, FAMFS_INO_ROOT);
 		name = path;
 	}
-	old = famfs_ns_lookup(fs->ns, parent->ino, name);
-	if (old)
+	/* A name a rejected entry holds is taken too (others may serve it). */
+	if (famfs_ns_name_held(fs->ns, parent->ino, name) != -2)
 		return -EEXIST;
 	if (!famfs_fs_log_free(fs))
 		return -ENOSPC;

@@ -8,7 +8,7 @@ pkgs=(build-essential meson ninja-build pkg-config clang
       zlib1g-dev uuid-dev libcmocka-dev
       xz-utils attr rsync tar coreutils util-linux python3 jq
       python3-yaml man-db
-      clang-format systemd libclang-rt-14-dev)
+      clang-format systemd libclang-rt-14-dev liburing-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,7 +4,10 @@
 # Set up and run every test: the README's test command and what CI runs.
 #   1. install the Debian packages (scripts/deps.sh)
 #   2. -Werror build + every meson test suite (unit, fixtures, cli,
-#      integration, protocol, ...)
+#      integration, protocol, ...) on the /dev/fuse transport, then the
+#      integration suite again on FUSE-over-io_uring (the fuse module's
+#      enable_uring parameter is set for each run and restored at the end;
+#      the ASan build compiles meanwhile)
 #   3. ASan+UBSan build + the same suites
 #   4. libFuzzer targets for a bounded time (clang)
 #   5. formatting check (clang-format, kernel style)
@@ -50,13 +53,40 @@ run_meson_tests() {
 	count_meson "$log" "$stage"
 }
 
+# The transport famfsd picks by default follows the fuse module's
+# enable_uring parameter (kernel >= 6.14): N for /dev/fuse, Y for io_uring.
+uring_param=/sys/module/fuse/parameters/enable_uring
+uring_saved=""
+[ -w "$uring_param" ] && uring_saved=$(cat "$uring_param")
+set_uring() { [ -z "$uring_saved" ] || echo "$1" >"$uring_param"; }
+restore_uring() { [ -z "$uring_saved" ] || echo "$uring_saved" >"$uring_param"; }
+trap restore_uring EXIT
+
 note "dependencies"
 scripts/deps.sh || { echo "dependency install failed"; exit 1; }
 
 note "build (-Werror)"
+asan_opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+	-Dbuildtype=debug)
+asan_pid=""
 if scripts/build.sh build-ci -Dwerror=true; then
-	note "tests (-Werror build)"
+	note "tests (-Werror build, /dev/fuse transport)"
+	set_uring N
 	run_meson_tests build-ci "tests"
+	if [ -n "$uring_saved" ]; then
+		# Compiling the ASan build does not care which transport runs.
+		scripts/build.sh build-asan "${asan_opts[@]}" \
+			>build-asan.build.log 2>&1 &
+		asan_pid=$!
+		note "integration tests (-Werror build, io_uring transport)"
+		set_uring Y
+		t0=$(date +%s)
+		run_meson_tests build-ci "io_uring" --suite integration
+		echo "io_uring integration run: $(($(date +%s) - t0)) s"
+		restore_uring
+	else
+		echo "no $uring_param (kernel < 6.14 or not root): /dev/fuse only"
+	fi
 else
 	stage_fail "build"
 fi
@@ -64,8 +94,14 @@ fi
 note "build (ASan + UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-if scripts/build.sh build-asan -Dwerror=true -Db_sanitize=address,undefined \
-	-Db_lundef=false -Dbuildtype=debug; then
+asan_ok=0
+if [ -n "$asan_pid" ]; then
+	wait "$asan_pid" || asan_ok=$?
+	cat build-asan.build.log
+else
+	scripts/build.sh build-asan "${asan_opts[@]}" || asan_ok=$?
+fi
+if [ "$asan_ok" = 0 ]; then
 	note "tests (ASan + UBSan build)"
 	run_meson_tests build-asan "asan" --no-suite slow
 else

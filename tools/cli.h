@@ -118,9 +118,14 @@ int cli_normpath(const char *in, char *out, size_t outlen);
  */
 int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen);
 
-/* Open for reading; prints errors, returns an exit code (0 = opened). */
-int cli_open_ro(const struct cli *c, const char *dev, unsigned replay_flags,
-		famfs_report_fn fn, void *arg, struct famfs_fs **out);
+/*
+ * Open for reading; prints errors, returns an exit code (0 = opened).
+ * Entries replay rejects go to @fn, or (NULL) to cli_report_entry.
+ */
+int cli_open_ro(const struct cli *c, const char *dev, famfs_report_fn fn,
+		void *arg, struct famfs_fs **out);
+/* "PROG: DEV: entry N: field: reason (what replay did)" on stderr. */
+void cli_report_entry(void *arg, const struct famfs_err *err);
 /*
  * Open for writing: refuse a mounted device, open read-write, require the
  * master role, take the log lock and refuse a log with a torn entry.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * famfs fsck: validate the superblock and log header, replay every entry
- * (torn ones are counted and skipped, not fatal), and report space, usage,
- * collisions and each bad entry by index, field and reason.
+ * famfs fsck: validate the superblock and log header, replay the log with
+ * the same rules as every reader (famfs_ns_replay), and report space,
+ * usage, and each rejected entry once, by index, field, reason and what
+ * the readers do with it. Exit 1 exactly when an error line is printed.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -96,19 +97,43 @@ static void print_text(const struct fsck_view *v, const struct fsck_errs *fe,
 	printf("  objects       %llu files, %llu directories, %llu daxdevs\n",
 	       (unsigned long long)v->st.files, (unsigned long long)v->st.dirs,
 	       (unsigned long long)v->st.daxdevs);
-	printf("  collisions    %llu allocation units\n",
-	       (unsigned long long)v->st.collisions);
-	printf("  bad entries   %llu\n", (unsigned long long)v->st.bad);
+	printf("  bad entries   %llu (%llu collisions, %llu corrupt, %llu "
+	       "invalid), holding %llu allocation units no file serves\n",
+	       (unsigned long long)v->st.bad,
+	       (unsigned long long)v->st.collisions,
+	       (unsigned long long)v->st.corrupt,
+	       (unsigned long long)(v->st.bad - v->st.collisions -
+				    v->st.corrupt),
+	       (unsigned long long)v->st.rejected_units);
+	if (v->st.torn)
+		printf("  torn entry    %llu: replay waits there (entries "
+		       "after it are not checked)\n",
+		       (unsigned long long)v->st.next_index);
 	for (size_t i = 0; i < fe->kept; i++) {
 		char buf[300];
 
-		printf("  error: %s\n",
-		       famfs_err_str(&fe->v[i], buf, sizeof(buf)));
+		printf("  error: %s (%s)\n",
+		       famfs_err_str(&fe->v[i], buf, sizeof(buf)),
+		       famfs_err_kind_str(fe->v[i].kind));
 	}
 	if (fe->n > fe->kept)
 		printf("  ... and %zu more errors\n", fe->n - fe->kept);
 	if (!fe->n)
 		printf("%s: clean\n", dev);
+}
+
+static const char *kind_name(int kind)
+{
+	switch (kind) {
+	case FAMFS_ERR_COLLISION:
+		return "collision";
+	case FAMFS_ERR_CORRUPT:
+		return "corrupt";
+	case FAMFS_ERR_TORN:
+		return "torn";
+	default:
+		return "invalid";
+	}
 }
 
 static void print_json(const struct fsck_view *v, const struct fsck_errs *fe,
@@ -151,13 +176,19 @@ static void print_json(const struct fsck_view *v, const struct fsck_errs *fe,
 	json_u64(&j, "files", v->st.files);
 	json_u64(&j, "dirs", v->st.dirs);
 	json_u64(&j, "daxdevs", v->st.daxdevs);
-	json_u64(&j, "collisions", v->st.collisions);
 	json_u64(&j, "bad_entries", v->st.bad);
+	json_u64(&j, "collisions", v->st.collisions);
+	json_u64(&j, "corrupt", v->st.corrupt);
+	json_u64(&j, "invalid", v->st.bad - v->st.collisions - v->st.corrupt);
+	json_u64(&j, "rejected_units", v->st.rejected_units);
+	json_bool(&j, "torn", v->st.torn != 0);
+	json_u64(&j, "entries_checked", v->st.next_index);
 	json_u64(&j, "errors_total", fe->n);
 	json_arr(&j, "errors");
 	for (size_t i = 0; i < fe->kept; i++) {
 		json_obj(&j, NULL);
 		json_i64(&j, "index", fe->v[i].index);
+		json_str(&j, "kind", kind_name(fe->v[i].kind));
 		json_str(&j, "field", fe->v[i].field);
 		json_str(&j, "reason", fe->v[i].msg);
 		json_end_obj(&j);
@@ -191,8 +222,7 @@ int cmd_fsck(struct cli *c, int argc, char **argv)
 
 	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
 		return rc;
-	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, collect, &fe,
-			 &fs);
+	rc = cli_open_ro(c, argv[optind], collect, &fe, &fs);
 	if (rc) {
 		free(fe.v);
 		return EXIT_RUNTIME;

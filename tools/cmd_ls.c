@@ -135,8 +135,7 @@ int cmd_ls(struct cli *c, int argc, char **argv)
 		return cli_usage_err(c, "%s: %s", argv[optind + 1],
 				     rc == -ENAMETOOLONG ? "name too long" :
 							   "'..' not allowed");
-	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, NULL, NULL,
-			 &fs);
+	rc = cli_open_ro(c, argv[optind], NULL, NULL, &fs);
 	if (rc)
 		return rc;
 	x.ns = famfs_fs_ns(fs);
@@ -389,8 +388,7 @@ int cmd_logdump(struct cli *c, int argc, char **argv)
 
 	if (!cli_parse_opts(c, &spec, argc, argv, &rc))
 		return rc;
-	rc = cli_open_ro(c, argv[optind], FAMFS_REPLAY_SKIP_TORN, dump_collect,
-			 &d, &fs);
+	rc = cli_open_ro(c, argv[optind], dump_collect, &d, &fs);
 	if (rc)
 		goto out_free;
 	famfs_fs_log_header(fs, &h);

@@ -18,7 +18,7 @@ static int open_file(const struct cli *c, char **argv, struct famfs_fs **fs,
 	char rel[4096];
 	int rc;
 
-	rc = cli_open_ro(c, argv[optind], 0, NULL, NULL, fs);
+	rc = cli_open_ro(c, argv[optind], NULL, NULL, fs);
 	if (rc)
 		return rc;
 	rc = cli_normpath(arg, rel, sizeof(rel));

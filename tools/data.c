@@ -182,7 +182,12 @@ int cli_check_new(const struct cli *c, struct famfs_fs *fs, const char *arg,
 					       "parent directory does not "
 					       "exist" :
 					       "a parent is not a directory");
+	} else {
+		n = famfs_ns_get(ns, FAMFS_INO_ROOT);
 	}
+	if (famfs_ns_name_held(ns, n->ino, slash ? slash + 1 : rel) != -2)
+		return cli_err(c, EXIT_RUNTIME, "%s: %s", arg,
+			       cli_log_strerror(-EEXIST));
 	if (!famfs_fs_log_free(fs))
 		return cli_err(c, EXIT_RUNTIME, "%s: log full", arg);
 	return 0;

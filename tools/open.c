@@ -62,6 +62,14 @@ const char *cli_log_strerror(int rc)
 		return "log full";
 	case -ENOLCK:
 		return "log not locked";
+	case -EEXIST: /* served names are checked before the writer runs */
+		return "the name is held by a rejected log entry (see famfs "
+		       "fsck)";
+	case -EUCLEAN:
+		return "the log has a corrupt entry: metadata is read-only";
+	case -EBADMSG:
+		return "the log ends in a torn entry: nothing is written on "
+		       "top of it";
 	default:
 		return strerror(-rc);
 	}
@@ -100,16 +108,33 @@ static int open_fs(const struct cli *c, const char *dev,
 	return 0;
 }
 
-int cli_open_ro(const struct cli *c, const char *dev, unsigned replay_flags,
-		famfs_report_fn fn, void *arg, struct famfs_fs **out)
+/* Who is reading (for the warning prefix); the CLI opens one device. */
+static struct {
+	const struct cli *c;
+	const char *dev;
+} warn_ctx;
+
+void cli_report_entry(void *arg, const struct famfs_err *err)
+{
+	char buf[300];
+
+	(void)arg;
+	cli_warn(warn_ctx.c, "%s: %s (%s)", warn_ctx.dev,
+		 famfs_err_str(err, buf, sizeof(buf)),
+		 famfs_err_kind_str(err->kind));
+}
+
+int cli_open_ro(const struct cli *c, const char *dev, famfs_report_fn fn,
+		void *arg, struct famfs_fs **out)
 {
 	struct famfs_fs_opts o;
 
 	famfs_fs_opts_init(&o);
 	o.dev_flags = FAMFS_DEV_RDONLY;
-	o.report = fn;
+	warn_ctx.c = c;
+	warn_ctx.dev = dev;
+	o.report = fn ? fn : cli_report_entry;
 	o.report_arg = arg;
-	o.replay_flags = replay_flags;
 	return open_fs(c, dev, &o, out);
 }
 
@@ -131,6 +156,9 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 		return cli_err(c, EXIT_RUNTIME, "%s: checking mounts: %s", dev,
 			       strerror(-rc));
 	famfs_fs_opts_init(&o);
+	warn_ctx.c = c;
+	warn_ctx.dev = dev;
+	o.report = cli_report_entry;
 	rc = open_fs(c, dev, &o, &fs);
 	if (rc)
 		return rc;
@@ -157,8 +185,16 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 		famfs_fs_close(fs);
 		if (rc == -EBADMSG)
 			return cli_err(c, EXIT_RUNTIME,
-				       "%s: the log has a torn or corrupt "
-				       "entry; run famfs fsck",
+				       "%s: the log ends in a torn entry (a "
+				       "writer may still be completing it); "
+				       "nothing is written on top of it: "
+				       "retry, or see famfs fsck",
+				       dev);
+		if (rc == -EUCLEAN)
+			return cli_err(c, EXIT_RUNTIME,
+				       "%s: the log has a corrupt entry: "
+				       "metadata is read-only (the space it "
+				       "holds is unknown); see famfs fsck",
 				       dev);
 		return cli_err(c, EXIT_RUNTIME, "%s: locking the log: %s", dev,
 			       strerror(-rc));

@@ -24,9 +24,21 @@ extern "C" {
 
 /* ---- diagnostics -------------------------------------------------------- */
 
+/*
+ * What replay did with a rejected log entry (one policy for every reader:
+ * famfsd, famfs ls, famfs fsck, the writer). See famfsd(8), "LOG RULES".
+ */
+enum famfs_err_kind {
+	FAMFS_ERR_INVALID = 0, /* CRC good, a rule failed: not served */
+	FAMFS_ERR_COLLISION, /* maps units an earlier entry holds: not served */
+	FAMFS_ERR_CORRUPT, /* seq/CRC bad, a later entry is good: skipped */
+	FAMFS_ERR_TORN, /* seq/CRC bad at the tail: replay stops, retries */
+};
+
 /* Why a piece of metadata was rejected. */
 struct famfs_err {
 	int64_t index; /* log entry index, or -1 (superblock, header, args) */
+	int kind; /* enum famfs_err_kind (entries only) */
 	char field[48]; /* e.g. "superblock.crc", "fmap.se[2].offset" */
 	char msg[200]; /* human-readable reason, no trailing newline */
 };
@@ -38,6 +50,8 @@ int famfs_err_set(struct famfs_err *err, int64_t index, const char *field,
 	__attribute__((format(printf, 5, 6)));
 /* "entry 17: fmap.se[2].offset: not 2 MiB aligned" into buf; returns buf. */
 const char *famfs_err_str(const struct famfs_err *err, char *buf, size_t len);
+/* What happened to the entry: "not served", "corrupt entry skipped", ... */
+const char *famfs_err_kind_str(int kind);
 
 /* ---- checksums, superblock, log header ---------------------------------- */
 
@@ -165,6 +179,9 @@ enum famfs_node_kind {
 	FAMFS_NODE_DIR = 0, /* root, .meta, or a logged directory */
 	FAMFS_NODE_FILE = 1, /* a logged file */
 	FAMFS_NODE_META = 2, /* .meta/.superblock or .meta/.log */
+	/* A rejected entry that still holds its name (never returned by
+	 * lookups or listed; only famfs_ns_name_held sees it). */
+	FAMFS_NODE_REJECTED = 3,
 };
 
 struct famfs_node {
@@ -202,42 +219,69 @@ void famfs_ns_free(struct famfs_ns *ns);
 void famfs_ns_set_reporter(struct famfs_ns *ns, famfs_report_fn fn, void *arg);
 
 const struct famfs_geom *famfs_ns_geom(const struct famfs_ns *ns);
-/* Lookups: NULL when absent. Pointers stay valid until the next replay. */
+/*
+ * Lookups: NULL when absent (rejected entries are absent). Pointers stay
+ * valid until the next replay.
+ */
 const struct famfs_node *famfs_ns_get(const struct famfs_ns *ns, uint64_t ino);
 const struct famfs_node *famfs_ns_lookup(const struct famfs_ns *ns,
 					 uint64_t parent, const char *name);
 /* Relative path ("" = root) to node; -ENOENT/-ENOTDIR via NULL + errno. */
 const struct famfs_node *famfs_ns_resolve(const struct famfs_ns *ns,
 					  const char *relpath);
+/*
+ * Is @name under @parent taken, by a served object or by a rejected entry
+ * that still holds it? Writers must not reuse either (another reader may
+ * serve the rejected one). Returns the holder's log index, -1 for a fixed
+ * object, or -2 when the name is free.
+ */
+int64_t famfs_ns_name_held(const struct famfs_ns *ns, uint64_t parent,
+			   const char *name);
 
 struct famfs_ns_stats {
 	uint64_t next_index; /* entries consumed so far */
 	uint64_t files, dirs, daxdevs; /* applied entries by type */
-	uint64_t bad; /* rejected entries (reported) */
-	uint64_t collisions; /* 2 MiB units claimed twice */
+	uint64_t bad; /* rejected entries, each counted once (reported) */
+	uint64_t collisions; /* of those: rejected for mapping held units */
+	uint64_t corrupt; /* of those: seq/CRC bad in mid-log, skipped */
+	uint64_t rejected_units; /* units held by rejected entries only */
+	uint64_t torn; /* 1: replay waits at a torn entry (next_index) */
 	uint64_t bytes; /* sum of file sizes */
 	uint64_t alloc_units; /* units in use on device 0 incl. sb + log */
 	uint64_t total_units; /* units on device 0 */
 };
 void famfs_ns_stats(const struct famfs_ns *ns, struct famfs_ns_stats *st);
 
-/* Replay policy. */
-#define FAMFS_REPLAY_SKIP_TORN 1u /* fsck: count torn entries and go on */
-
 /*
  * Apply entries [next_index, header.next_index) of the log image at @log
  * (@log_len bytes, the whole log region). Incremental: call again as the
- * log grows. Semantically bad entries (bad path, missing parent, duplicate,
- * bad map) are reported and skipped; they never reach the namespace. A torn
- * entry (seq/CRC) stops replay there unless FAMFS_REPLAY_SKIP_TORN;
- * @invalidate (may be NULL) is called on it once and it is re-checked first,
- * for non-coherent shared memory. Returns the number of entries consumed,
- * or -EINVAL/-EBADMSG for a bad header, -EBADMSG when stopped on a torn
- * entry (entries before it are applied), -ENOMEM.
+ * log grows. One policy for every reader:
+ *  - an entry is served only if every check passes: seq, CRC, fields,
+ *    path, parent, name not held, and none of its units already held;
+ *  - units are claimed in log order by every entry whose CRC is good,
+ *    valid or not: each extent's units inside a known device count as
+ *    used, so the earlier of two colliding entries wins and the space of
+ *    a rejected entry is never handed out again; a rejected entry whose
+ *    path is well-formed under a served directory also keeps its name;
+ *  - a seq/CRC failure is retried once after @invalidate (may be NULL;
+ *    non-coherent memory). If a later entry is good, the bad one is
+ *    corrupt: reported and skipped (nothing in it is trusted, so the
+ *    namespace becomes read-only: famfs_ns_health). Otherwise it is a torn
+ *    tail that a writer may still be completing: replay stops before it
+ *    and the next call retries.
+ * Each rejected entry is reported once. Returns the number of entries
+ * consumed, -EINVAL/-EBADMSG/-EUCLEAN for a bad header, -EBADMSG when
+ * waiting at a torn entry (entries before it are applied), -ENOMEM.
  */
 long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
-		     unsigned flags,
 		     void (*invalidate)(const void *addr, size_t len));
+
+/*
+ * May anything allocate or append on top of this namespace? 0 when every
+ * entry was read; -EBADMSG while replay waits at a torn entry; -EUCLEAN
+ * when a corrupt entry was skipped (the space it holds is unknown).
+ */
+int famfs_ns_health(const struct famfs_ns *ns);
 
 /*
  * Apply an entry this process just appended (units already reserved by
@@ -260,8 +304,9 @@ struct famfs_alloc_req {
 /*
  * Reserve device space. Contiguous: first fit from the session cursor
  * (next fit). Interleaved: spec section 3.1. The units stay reserved in
- * this namespace until logged (famfs_ns_apply_own) or released.
- * Errors: -EINVAL bad request, -ENOSPC no room.
+ * this namespace until logged (famfs_ns_apply_own) or released. Never
+ * hands out a unit any log entry (valid or not) maps.
+ * Errors: -EINVAL bad request, -ENOSPC no room, those of famfs_ns_health.
  */
 int famfs_ns_alloc(struct famfs_ns *ns, const struct famfs_alloc_req *req,
 		   struct famfs_fmap *out);
@@ -360,7 +405,6 @@ struct famfs_fs_opts {
 	int role; /* -1 = by system UUID; else force enum famfs_role */
 	famfs_report_fn report; /* bad entries during replay (may be NULL) */
 	void *report_arg;
-	unsigned replay_flags; /* FAMFS_REPLAY_* */
 };
 
 void famfs_fs_opts_init(struct famfs_fs_opts *o);
@@ -394,7 +438,9 @@ long famfs_fs_refresh(struct famfs_fs *fs);
 /*
  * Writer session: take the exclusive host-local log lock (flock on the
  * device) and catch up with the log. Only the master may lock: -EROFS on a
- * client or a read-only open; -EWOULDBLOCK with @nowait if held.
+ * client or a read-only open; -EWOULDBLOCK with @nowait if held; the
+ * errors of famfs_ns_health when the log could not be read whole (no
+ * writer appends on top of a torn or corrupt log).
  */
 int famfs_fs_lock(struct famfs_fs *fs, bool nowait);
 void famfs_fs_unlock(struct famfs_fs *fs);

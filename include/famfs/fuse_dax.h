@@ -54,10 +54,13 @@ typedef uint64_t fd_u64;
 #define FUSE_DAX_WRITEBACK_CACHE (1u << 16) /* never with passthrough */
 #define FUSE_DAX_PASSTHROUGH (1ULL << 37) /* flags2 bit 5 */
 #define FUSE_DAX_DIRECT_IO_ALLOW_MMAP (1ULL << 36) /* flags2 bit 4 */
-/* Highest INIT bit a libfuse 3.14 reply can carry that famfsd implements;
- * every bit above it is cleared from the reply (never accept a bit famfsd
- * does not implement, e.g. bit 44 = FUSE_HAS_SYNCFS in 7.47). */
-#define FUSE_DAX_INIT_KNOWN_MASK ((1ULL << 40) - 1)
+/* FUSE_OVER_IO_URING (7.42): echoed by famfsd's io_uring transport. */
+#define FUSE_DAX_OVER_IO_URING (1ULL << 41)
+/* INIT bits a famfsd reply may carry: libfuse 3.14's (< 40) and the
+ * io_uring transport's; every other bit is cleared from the reply (never
+ * accept a bit famfsd does not implement, e.g. bit 44 = FUSE_HAS_SYNCFS
+ * in 7.47). */
+#define FUSE_DAX_INIT_KNOWN_MASK (((1ULL << 40) - 1) | FUSE_DAX_OVER_IO_URING)
 #define FOPEN_DAX_DIRECT_IO (1u << 0)
 #define FOPEN_DAX_KEEP_CACHE (1u << 1)
 #define FOPEN_DAX_NOFLUSH (1u << 5)

@@ -22,8 +22,9 @@ py -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/j"
 # sb + 8 MiB log + one 2 MiB unit
 [ "$(jget "$T/j" 'd["space"]["used"]')" = $((12 << 20)) ] || fail used
 
-# A flipped byte inside entry 1 (mkdir a/b): fsck names it, exits 1 and
-# still checks the entries after it.
+# A flipped byte inside entry 1 (mkdir a/b), good entries after it: corrupt.
+# fsck names it once, exits 1 and checks the entries after it (every reader
+# skips it the same way).
 cp --sparse=always "$img" "$T/bad.img"
 flip_byte "$T/bad.img" $(($(entry_off 1) + 100))
 expect 1 "" famfs fsck "$T/bad.img"
@@ -33,10 +34,22 @@ famfs fsck --json "$T/bad.img" >"$T/j" 2>/dev/null && fail "json exit 0"
 [ "$(jget "$T/j" 'd["log"]["entries_used"], d["files"], d["dirs"]')" = \
 	"4 1 2" ] || fail "entries after the bad one"
 [ "$(jget "$T/j" 'd["errors"][0]["index"]')" = 1 ] || fail "json index"
+[ "$(jget "$T/j" 'd["errors"][0]["kind"]')" = corrupt ] || fail "json kind"
+[ "$(jget "$T/j" 'd["bad_entries"], d["corrupt"], d["errors_total"]')" = \
+	"1 1 1" ] || fail "json counts"
 [ "$(jget "$T/j" 'd["clean"]')" = False ] || fail "json clean"
-# Writers refuse a log with a torn entry; readers still work.
-expect 2 "torn or corrupt entry; run famfs fsck" famfs mkdir "$T/bad.img" x
+famfs fsck "$T/bad.img" >"$T/out" 2>/dev/null || true
+grep -q "bad entries   1 (0 collisions, 1 corrupt, 0 invalid)" "$T/out" ||
+	fail "bad entry count: $(cat "$T/out")"
+[ "$(grep -c "error: " "$T/out")" = 1 ] || fail "one error line"
+grep -q "corrupt entry skipped" "$T/out" || fail "policy not named"
+# Writers refuse a log with a corrupt entry; readers skip it, and say so.
+MULTILINE=1 expect 2 "corrupt entry: metadata is read-only" \
+	famfs mkdir "$T/bad.img" x
 ok famfs ls "$T/bad.img"
+grep -q "entry 1: crc: .*corrupt entry skipped" "$T/err" ||
+	fail "ls does not warn: $(cat "$T/err")"
+grep -q " c$" "$T/out" || fail "ls lost the entries after it"
 ok famfs logdump "$T/bad.img"
 grep -q "BAD: " "$T/out" || fail "logdump does not flag the entry"
 
@@ -57,8 +70,26 @@ f.seek(base + 544 * 4)
 f.write(b)
 PY
 expect 1 "" famfs fsck "$img"
-grep -q "collisions    1 allocation units" "$T/out" || fail "collision count"
-grep -q "entry 4: fmap:" "$T/out" || fail "collision entry"
+grep -q "bad entries   1 (1 collisions, 0 corrupt, 0 invalid)" "$T/out" ||
+	fail "collision count: $(cat "$T/out")"
+grep -q "entry 4: fmap: .*held by entry 3 (collision: not served" "$T/out" ||
+	fail "collision entry: $(cat "$T/out")"
+[ "$(grep -c "error: " "$T/out")" = 1 ] || fail "one error line"
+famfs fsck --json "$img" >"$T/j" 2>/dev/null && fail "json exit 0"
+[ "$(jget "$T/j" 'd["bad_entries"], d["collisions"], d["errors_total"]')" = \
+	"1 1 1" ] || fail "json collision counts"
+
+# The last entry torn: every reader stops there; fsck says so, exits 1.
+img3=$(newfs t.img 8G)
+ok famfs mkdir "$img3" p q
+flip_byte "$img3" $(($(entry_off 1) + 100))
+expect 1 "" famfs fsck "$img3"
+grep -q "torn entry    1: replay waits there" "$T/out" || fail "torn line"
+grep -q "bad entries   0 " "$T/out" || fail "torn counted as bad"
+famfs fsck --json "$img3" >"$T/j" 2>/dev/null && fail "json exit 0"
+[ "$(jget "$T/j" 'd["torn"], d["errors"][0]["kind"], d["errors_total"]')" = \
+	"True torn 1" ] || fail "json torn"
+MULTILINE=1 expect 2 "ends in a torn entry" famfs mkdir "$img3" x
 
 # Damaged superblock / log header: nothing can be checked.
 img2=$(newfs b.img 8G)

@@ -162,7 +162,6 @@ static int open_ro(const char *img, unsigned *bad, struct famfs_fs **fs)
 	o.role = FAMFS_ROLE_CLIENT;
 	o.report = report;
 	o.report_arg = bad;
-	o.replay_flags = FAMFS_REPLAY_SKIP_TORN;
 	famfs_err_clear(&err);
 	rc = famfs_fs_open(img, &o, fs, &err);
 	return rc ? fail(img, rc, &err) : 0;
@@ -183,7 +182,7 @@ static int cmd_fsck(const char *img)
 	printf("entries %" PRIu64 " files %" PRIu64 " dirs %" PRIu64
 	       " bad %" PRIu64 " collisions %" PRIu64 "\n",
 	       h.next_index, st.files, st.dirs, st.bad, st.collisions);
-	if (bad || st.bad || st.collisions || st.next_index != h.next_index) {
+	if (bad || st.bad || st.torn || st.next_index != h.next_index) {
 		fprintf(stderr, "itest-tool: fsck: %s: not clean\n", img);
 		return 2;
 	}

@@ -57,6 +57,12 @@ done
 expect_errno EROFS create "$C/new"
 expect_errno EROFS mkdir "$C/newdir"
 expect_errno EROFS mkdir "$C/d/newdir"
+# What no host can do is EPERM on a client too (famfsd(8), ERRORS).
+expect_errno EPERM unlink "$C/d/blob"
+expect_errno EPERM symlink blob "$C/d/soft"
+expect_errno EPERM rename "$C/d/blob" "$C/d/blob2"
+expect_errno EPERM link "$C/d/blob" "$C/d/hard"
+expect_errno EPERM mknod "$C/d/fifo"
 [ ! -e "$M/new" ] && [ ! -e "$M/newdir" ] || fail "a client create leaked"
 
 # Data written in place on the master is what the client reads (direct I/O).

@@ -28,6 +28,8 @@ expect 1 "--poll-ms: bad value '0'" -p 0 dev mnt
 expect 1 "--log-level: bad value 'loud'" -l loud dev mnt
 expect 1 "-o nosuchopt: unknown option" -o nosuchopt dev mnt
 expect 1 "--attr-timeout: bad value '-1'" --attr-timeout -1 dev mnt
+expect 1 "--cache-timeout: bad value 'x'" --cache-timeout x dev mnt
+expect 0 "--cache-timeout SEC" --help
 expect 1 "$work/none.conf: cannot open" -c "$work/none.conf"
 printf '[famfsd]\ndevice = /x\nbogus = 1\n' >"$work/bad.conf"
 expect 1 "$work/bad.conf:3: unknown key 'bogus'" -c "$work/bad.conf"
@@ -35,6 +37,8 @@ printf '[other]\ndevice = /x\n' >"$work/sec.conf"
 expect 1 "unknown section" -c "$work/sec.conf"
 printf '[famfsd]\nrole = boss\n' >"$work/role.conf"
 expect 1 "role: bad value 'boss'" -c "$work/role.conf" dev mnt
+printf '[famfsd]\ncache_timeout = -5\n' >"$work/cache.conf"
+expect 1 "cache.conf:2" -c "$work/cache.conf" dev mnt
 printf '[famfsd]\nlog_level = warn\n' >"$work/nodev.conf"
 expect 1 "no device and mountpoint" -c "$work/nodev.conf"
 mkdir "$work/mnt"

@@ -214,7 +214,7 @@ int case_47_maps(void)
 		      "%s pushed twice", files[i].name);
 		CHECK(!p_release(&e, nid, d47.fh), "release");
 	}
-	/* 1 GiB over two devices: two cyclic extents, not 512. */
+	/* 4 GiB over two devices: two cyclic extents, not 2048. */
 	CHECK(e.last_map_len == 16 + 32 + 2 * 48, "bigstripe message");
 	meta = p_lookup(&e, 1, ".meta");
 	CHECK(meta && !(p_last_attr_flags & DEC47_ATTR_DAX), ".meta S_DAX");

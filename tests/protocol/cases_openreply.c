@@ -186,22 +186,22 @@ int case_or_concurrent(void)
 	CHECK(dop.backing_id == ids[0], "mixed backing id %d", dop.backing_id);
 	CHECK(!same_simple(&dop, &m_mixed, ids), "mixed");
 	CHECK(dop.ext[1].backing_id == ids[1], "mixed ext 1 id");
-	/* 1 GiB interleaved over devices 0 and 1: 80 bytes of type 34, strip
+	/* 4 GiB interleaved over devices 0 and 1: 80 bytes of type 34, strip
 	 * 1 with device 1's id. */
 	CHECK(!open_dec(&e, 1, "bigstripe", 4096, &dop, &nid[2]), "%s", why);
 	CHECK(dop.open_flags & DEC_FOPEN_PASSTHROUGH, "bigstripe not dax");
 	CHECK(dop.backing_id == ids[0], "bigstripe backing id %d",
 	      dop.backing_id);
 	CHECK(dop.rec_type == DEC_EXT_STRIPES && dop.nr == 2 &&
-		      dop.chunk_size == 2 * MiB && dop.file_size == 1 * GiB,
+		      dop.chunk_size == 2 * MiB && dop.file_size == 4 * GiB,
 	      "bigstripe record: type %u nr %u size %llu", dop.rec_type, dop.nr,
 	      (unsigned long long)dop.file_size);
-	CHECK(dop.ext[0].dax_offset == 1 * GiB + 64 * MiB &&
-		      dop.ext[0].length == 512 * MiB &&
+	CHECK(dop.ext[0].dax_offset == 4 * GiB &&
+		      dop.ext[0].length == 2 * GiB &&
 		      dop.ext[0].backing_id == 0,
 	      "bigstripe strip 0");
 	CHECK(dop.ext[1].dax_offset == 1 * GiB &&
-		      dop.ext[1].length == 512 * MiB &&
+		      dop.ext[1].length == 2 * GiB &&
 		      dop.ext[1].backing_id == ids[1],
 	      "bigstripe strip 1 id %d", dop.ext[1].backing_id);
 	d2 = p_lookup(&e, 1, "d2file");

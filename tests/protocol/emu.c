@@ -78,6 +78,19 @@ static void *seam_thread(void *arg)
 	return NULL;
 }
 
+void emu_dump_log(const struct emu *e)
+{
+	char line[512];
+	FILE *f = fopen(e->logpath, "r");
+
+	if (!f)
+		return;
+	fprintf(stderr, "  --- daemon log %s\n", e->logpath);
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "  | %s", line);
+	fclose(f);
+}
+
 int emu_dev_by_ino(struct emu *e, ino_t ino)
 {
 	int r = -1;

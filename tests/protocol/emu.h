@@ -119,6 +119,9 @@ ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 const void *a1, size_t l1, const void *a2, size_t l2,
 		 void *buf, size_t cap);
 
+/* Print the daemon's stderr log (after a failed case). */
+void emu_dump_log(const struct emu *e);
+
 /* Device index (registration order) of the device whose inode is @ino. */
 int emu_dev_by_ino(struct emu *e, ino_t ino);
 

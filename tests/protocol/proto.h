@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "decode.h"
 #include "emu.h"
@@ -24,6 +25,17 @@
 /* INIT minors of the kernels the tests play. */
 #define PROTO_MINOR_STOCK 45u /* a released kernel (6.18) */
 #define PROTO_MINOR_47 47u
+
+/* In a test case: report where and why, fail the case. */
+#define CHECK(c, ...)                                                     \
+	do {                                                              \
+		if (!(c)) {                                               \
+			fprintf(stderr, "  %s:%d: ", __func__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+			return -1;                                        \
+		}                                                         \
+	} while (0)
 
 /* Flags a 6.18 kernel offers in INIT.flags (incl. WRITEBACK_CACHE). */
 #define PROTO_BASE_FLAGS 0x40ddf7ffu

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		if (r && cur) {
 			if (cur->pid > 0 && cur->fd >= 0)
 				emu_stop(cur);
-			dump_log(cur);
+			emu_dump_log(cur);
 		}
 		fails += r != 0;
 	}

@@ -16,7 +16,7 @@ uint64_t log_len;
 struct famfs_fmap m_one, m_sixteen, m_stripe, m_conc[NCONC], m_d1, m_mixed,
 	m_big;
 uint64_t s_stripe = 24 * MiB;
-uint64_t s_big = 1 * GiB - 1 * MiB;
+uint64_t s_big = 4 * GiB - 1 * MiB;
 ino_t img1_ino, img0_ino;
 char why[512];
 
@@ -48,7 +48,9 @@ int build_image(void)
 	snprintf(img1, sizeof(img1), "%s/dev1.img", dir);
 	snprintf(uuidf, sizeof(uuidf), "%s/system_uuid", dir);
 	snprintf(conf, sizeof(conf), "%s/famfs.conf", dir);
-	if (img_create(img0, 4 * GiB, uuidf, &fs))
+	/* 12 GiB: "stripe" takes the start of each 3 GiB bucket, which
+	 * leaves [4 GiB, 6 GiB) free for "bigstripe". */
+	if (img_create(img0, 12 * GiB, uuidf, &fs))
 		return -1;
 	log_len = famfs_fs_sb(fs)->log_len;
 	if (img_file_simple(fs, "one", 1, 4 * MiB, &m_one, &ino) ||
@@ -90,13 +92,13 @@ int build_image(void)
 		if (img_file_map(fs, "mixed", 4 * MiB, &m_mixed, &ino))
 			goto fail;
 	}
-	/* Past everything allocated on device 0 and device 1's files. */
+	/* Past everything allocated on device 0 (no unit shared with
+	 * another file: famfsd would not serve it) and device 1's files. */
 	m_big = (struct famfs_fmap){ .type = FAMFS_FMAP_INTERLEAVE,
 				     .count = 2,
 				     .chunk_size = 2 * MiB };
-	m_big.ext[0] =
-		(struct famfs_extent){ 0, 1 * GiB + 64 * MiB, 512 * MiB };
-	m_big.ext[1] = (struct famfs_extent){ 1, 1 * GiB, 512 * MiB };
+	m_big.ext[0] = (struct famfs_extent){ 0, 4 * GiB, 2 * GiB };
+	m_big.ext[1] = (struct famfs_extent){ 1, 1 * GiB, 2 * GiB };
 	if (img_file_map(fs, "bigstripe", s_big, &m_big, &ino))
 		goto fail;
 	famfs_fs_close(fs);
@@ -141,19 +143,6 @@ int start_init(struct emu *e, const struct emu_opts *o, uint64_t offer,
 		return -1;
 	CHECK(!p_init(e, offer, minor, di, why, sizeof(why)), "INIT: %s", why);
 	return 0;
-}
-
-void dump_log(const struct emu *e)
-{
-	char line[512];
-	FILE *f = fopen(e->logpath, "r");
-
-	if (!f)
-		return;
-	fprintf(stderr, "  --- daemon log %s\n", e->logpath);
-	while (fgets(line, sizeof(line), f))
-		fprintf(stderr, "  | %s", line);
-	fclose(f);
 }
 
 bool log_has(const struct emu *e, const char *s)

@@ -25,8 +25,8 @@ extern uint64_t log_len;
 extern struct famfs_fmap m_one, m_sixteen, m_stripe, m_conc[NCONC], m_d1,
 	m_mixed, m_big;
 extern uint64_t s_stripe;
-/* Two 512 MiB strips on devices 0 and 1 (clear of the interleave
- * buckets): 512 chunks, unrolled 16 KiB of type 33; 2 cyclic extents. */
+/* Two 2 GiB strips on devices 0 and 1: 2048 chunks, unrolled 64 KiB of
+ * type 33; 2 cyclic extents. */
 extern uint64_t s_big;
 extern ino_t img1_ino, img0_ino;
 extern char why[512];
@@ -35,23 +35,12 @@ extern char logs[64][256];
 extern int nlogs;
 extern struct dec_open dop; /* large: shared */
 
-#define CHECK(c, ...)                                                     \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "  %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-			return -1;                                        \
-		}                                                         \
-	} while (0)
-
 struct emu_opts base_opts(const char *path, int kernel);
 int build_image(void);
 int start(struct emu *e, const struct emu_opts *o);
 /* start() then a successful INIT of 7.@minor offering @offer. */
 int start_init(struct emu *e, const struct emu_opts *o, uint64_t offer,
 	       uint32_t minor, struct dec_init *di);
-void dump_log(const struct emu *e);
 bool log_has(const struct emu *e, const char *s);
 /* LOOKUP @name in @parent and OPEN it; the OPEN-reply form's decoder. */
 int open_dec(struct emu *e, uint64_t parent, const char *name, size_t max_ext,

@@ -22,6 +22,7 @@ void on_report(void *arg, const struct famfs_err *err)
 	assert_true(err->msg[0] != '\0');
 	if (rep.n < MAX_REPORTS) {
 		rep.index[rep.n] = err->index;
+		rep.kind[rep.n] = err->kind;
 		snprintf(rep.field[rep.n], sizeof(rep.field[0]), "%s",
 			 err->field);
 	}
@@ -51,8 +52,7 @@ void reseal(struct famfs_omf_log_entry *e)
 }
 
 /* Replay @f's log into a fresh namespace; reports go to rep. */
-long replay(struct fx *f, unsigned flags, struct famfs_ns **nsp,
-	    struct famfs_ns_stats *st)
+long replay(struct fx *f, struct famfs_ns **nsp, struct famfs_ns_stats *st)
 {
 	struct famfs_ns *ns;
 	long rc;
@@ -60,7 +60,7 @@ long replay(struct fx *f, unsigned flags, struct famfs_ns **nsp,
 	memset(&rep, 0, sizeof(rep));
 	assert_int_equal(famfs_ns_create(f->sb, &ns), 0);
 	famfs_ns_set_reporter(ns, on_report, NULL);
-	rc = famfs_ns_replay(ns, f->log, f->sb->log_len, flags, NULL);
+	rc = famfs_ns_replay(ns, f->log, f->sb->log_len, NULL);
 	famfs_ns_stats(ns, st);
 	*nsp = ns;
 	return rc;
@@ -84,10 +84,11 @@ int cr_load(struct fx *f)
 	f->sb = (struct famfs_omf_superblock *)f->meta;
 	f->log = f->meta + FAMFS_LOG_OFFSET;
 	f->nent = hdr(f)->next_index;
-	assert_int_equal(replay(f, 0, &ns, &st), (long)f->nent);
+	assert_int_equal(replay(f, &ns, &st), (long)f->nent);
 	assert_int_equal(st.bad, 0);
 	f->files = st.files;
 	f->dirs = st.dirs;
+	f->base_units = st.alloc_units;
 	f->base = ns;
 	return 0;
 }
@@ -142,13 +143,68 @@ bool under(struct fx *f, uint64_t i, const char *dir)
 	return !strncmp(p, dir, n) && p[n] == '/';
 }
 
+/* Units [*lo, *hi) of an extent wholly inside device @g (claim.c's rule,
+ * restated independently for the tests). */
+static bool span(const struct famfs_geom *g, uint64_t dev, uint64_t off,
+		 uint64_t len, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t end;
+
+	if (dev >= g->ndevs || !len || __builtin_add_overflow(off, len, &end) ||
+	    end > g->dev_size[dev])
+		return false;
+	*lo = off / FAMFS_ALLOC_UNIT;
+	*hi = (end + FAMFS_ALLOC_UNIT - 1) / FAMFS_ALLOC_UNIT;
+	return true;
+}
+
+/* Does entry @k as it is now (CRC good, raw extents) hold a unit of the
+ * file @n of the clean namespace? */
+static bool holds_unit_of(struct fx *f, uint64_t k, const struct famfs_node *n)
+{
+	const struct famfs_omf_log_entry *e = ent(f, k);
+	const struct famfs_omf_fmap *om = &e->u.file.fmap;
+	const struct famfs_geom *g = famfs_ns_geom(f->base);
+	const struct famfs_omf_extent *x;
+	unsigned cnt;
+
+	if (e->type != FAMFS_OMF_LOG_FILE || e->seqnum != k ||
+	    e->crc != famfs_crc(e, FAMFS_LOG_ENTRY_CRC_LEN))
+		return false;
+	if (om->ext_type == FAMFS_OMF_EXT_SIMPLE) {
+		x = om->u.se;
+		cnt = om->nextents;
+	} else if (om->ext_type == FAMFS_OMF_EXT_INTERLEAVE) {
+		x = om->u.ie[0].strips;
+		cnt = (unsigned)om->u.ie[0].nstrips;
+	} else {
+		return false;
+	}
+	if (cnt > FAMFS_MAX_STRIPS)
+		cnt = FAMFS_MAX_STRIPS;
+	for (unsigned a = 0; a < cnt; a++)
+		for (unsigned b = 0; b < n->fmap->count; b++) {
+			const struct famfs_extent *y = &n->fmap->ext[b];
+			uint64_t l1, h1, l2, h2;
+
+			if (x[a].devindex == y->devindex &&
+			    span(g, x[a].devindex, x[a].offset, x[a].len, &l1,
+				 &h1) &&
+			    span(g, y->devindex, y->offset, y->len, &l2, &h2) &&
+			    l1 < h2 && l2 < h1)
+				return true;
+		}
+	return false;
+}
+
 /*
  * Expect: replay consumed everything; entry @k rejected with @field (NULL:
  * applied, at @newpath if not NULL); when @k is a directory that ends up
- * rejected or renamed, its descendants are rejected as "relpath"; every
- * other entry is applied at its path. @orig is @k's path before corruption.
+ * rejected or renamed, its descendants are rejected as "relpath"; a later
+ * file whose units @k now holds loses the collision ("fmap"); every other
+ * entry is applied at its path. @orig is @k's path before corruption.
  */
-void want_replay(struct fx *f, unsigned flags, uint64_t k, const char *field,
+void want_replay(struct fx *f, uint64_t k, const char *field,
 		 const char *newpath, const char *orig)
 {
 	struct famfs_ns_stats st;
@@ -157,19 +213,30 @@ void want_replay(struct fx *f, unsigned flags, uint64_t k, const char *field,
 		famfs_ns_get(f->base, FAMFS_INO_LOG_BASE + k);
 	bool dir = kn && kn->kind == FAMFS_NODE_DIR;
 	bool lost = dir && (field || newpath);
-	uint64_t r = 0, bad = 0;
+	uint64_t r = 0, bad = 0, coll = 0;
 
-	assert_int_equal(replay(f, flags, &ns, &st), (long)f->nent);
+	assert_int_equal(replay(f, &ns, &st), (long)f->nent);
 	for (uint64_t i = 0; i < f->nent; i++) {
-		const struct famfs_node *n;
-		bool rejected = (i == k && field) ||
-				(i > k && lost && under(f, i, orig));
+		const struct famfs_node *n, *bn;
+		const char *why = NULL;
 
-		if (rejected) {
+		bn = famfs_ns_get(f->base, FAMFS_INO_LOG_BASE + i);
+		if (i == k && field)
+			why = field;
+		else if (i > k && lost && under(f, i, orig))
+			why = "relpath";
+		else if (i > k && bn && bn->kind == FAMFS_NODE_FILE &&
+			 holds_unit_of(f, k, bn))
+			why = "fmap";
+		if (why) {
 			assert_true(r < rep.n);
 			assert_int_equal(rep.index[r], (int64_t)i);
-			assert_string_equal(rep.field[r],
-					    i == k ? field : "relpath");
+			assert_string_equal(rep.field[r], why);
+			if (i != k && !strcmp(why, "fmap")) {
+				assert_int_equal(rep.kind[r],
+						 FAMFS_ERR_COLLISION);
+				coll++;
+			}
 			r++;
 			bad++;
 			assert_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + i));
@@ -186,51 +253,75 @@ void want_replay(struct fx *f, unsigned flags, uint64_t k, const char *field,
 		assert_null(famfs_ns_resolve(ns, orig));
 	assert_int_equal(rep.n, r);
 	assert_int_equal(st.bad, bad);
+	assert_true(st.collisions >= coll);
+	assert_int_equal(st.torn, 0);
 	assert_int_equal(st.files + st.dirs + st.daxdevs + bad, f->nent);
+	/* A rejected entry's units stay used: nothing frees space. */
+	assert_true(st.alloc_units >=
+		    f->base_units - (field ? kunits(f, k) : 0));
 	famfs_ns_free(ns);
 }
 
-/* Entry @k is torn (@field is "crc" or "seqnum"): default replay stops
- * there with everything before applied; SKIP_TORN rejects only it. */
+/*
+ * Entry @k fails seq/CRC (@field "crc" or "seqnum"). Followed by good
+ * entries it is corrupt: skipped by every reader (its descendants lose
+ * their parent), the namespace read-only. As the last entry it is torn:
+ * replay stops there, everything before applied, and waits.
+ */
 void want_torn(struct fx *f, uint64_t k, const char *field, const char *orig)
 {
+	struct famfs_omf_log_header *h = hdr(f), hsave = *h;
 	struct famfs_ns_stats st;
 	struct famfs_ns *ns;
 	struct famfs_geom g;
 	struct famfs_err err;
+	uint64_t nent = f->nent;
 
 	famfs_geom_from_sb(&g, f->sb);
 	assert_int_equal(famfs_entry_check(ent(f, k), k, &g, &err), -EBADMSG);
 	assert_int_equal(err.index, (int64_t)k);
 	assert_string_equal(err.field, field);
 
-	assert_int_equal(replay(f, 0, &ns, &st), -EBADMSG);
+	if (k + 1 < f->nent) {
+		want_replay(f, k, field, NULL, orig);
+		for (uint64_t r = 0; r < rep.n && r < MAX_REPORTS; r++)
+			if (rep.index[r] == (int64_t)k)
+				assert_int_equal(rep.kind[r],
+						 FAMFS_ERR_CORRUPT);
+		assert_int_equal(replay(f, &ns, &st), (long)f->nent);
+		assert_int_equal(st.corrupt, 1);
+		assert_int_equal(famfs_ns_health(ns), -EUCLEAN);
+		famfs_ns_free(ns);
+	}
+	/* Make @k the tail. */
+	h->next_index = h->next_seqnum = k + 1;
+	f->nent = k + 1;
+	assert_int_equal(replay(f, &ns, &st), -EBADMSG);
 	assert_int_equal(st.next_index, k);
+	assert_int_equal(st.torn, 1);
+	assert_int_equal(st.bad, 0);
+	assert_int_equal(famfs_ns_health(ns), -EBADMSG);
 	assert_int_equal(rep.n, 1);
 	assert_int_equal(rep.index[0], (int64_t)k);
+	assert_int_equal(rep.kind[0], FAMFS_ERR_TORN);
 	assert_string_equal(rep.field[0], field);
-	for (uint64_t i = 0; i < f->nent; i++) {
+	for (uint64_t i = 0; i < k; i++) {
 		const struct famfs_node *n;
 
 		if (ent(f, i)->type == FAMFS_OMF_LOG_ADD_DAXDEV)
 			continue;
 		n = famfs_ns_resolve(ns, path_of(ent(f, i)));
-
-		if (i < k) {
-			assert_non_null(n);
-			assert_int_equal(n->log_index, (int64_t)i);
-		} else {
-			assert_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + i));
-		}
+		assert_non_null(n);
+		assert_int_equal(n->log_index, (int64_t)i);
 	}
+	assert_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + k));
 	/* Asking again reports nothing new. */
-	assert_int_equal(famfs_ns_replay(ns, f->log, f->sb->log_len, 0, NULL),
+	assert_int_equal(famfs_ns_replay(ns, f->log, f->sb->log_len, NULL),
 			 -EBADMSG);
 	assert_int_equal(rep.n, 1);
 	famfs_ns_free(ns);
-
-	/* SKIP_TORN: the rest (bar k's descendants) is applied. */
-	want_replay(f, FAMFS_REPLAY_SKIP_TORN, k, field, NULL, orig);
+	*h = hsave;
+	f->nent = nent;
 }
 
 /* Entry check alone: @code and @field named at index @k. */
@@ -299,15 +390,22 @@ void want_header(struct fx *f, int code, const char *field)
 			 code);
 	assert_int_equal(err.index, -1);
 	assert_string_equal(err.field, field);
-	for (int skip = 0; skip < 2; skip++) {
-		assert_int_equal(
-			replay(f, skip ? FAMFS_REPLAY_SKIP_TORN : 0, &ns, &st),
-			code);
-		assert_int_equal(st.next_index, 0);
-		assert_int_equal(st.files + st.dirs, 0);
-		assert_int_equal(rep.n, 1);
-		assert_int_equal(rep.index[0], -1);
-		assert_string_equal(rep.field[0], field);
-		famfs_ns_free(ns);
-	}
+	assert_int_equal(replay(f, &ns, &st), code);
+	assert_int_equal(st.next_index, 0);
+	assert_int_equal(st.files + st.dirs, 0);
+	assert_int_equal(rep.n, 1);
+	assert_int_equal(rep.index[0], -1);
+	assert_string_equal(rep.field[0], field);
+	famfs_ns_free(ns);
+}
+
+/* Units entry @k holds in the clean namespace. */
+uint64_t kunits(struct fx *f, uint64_t k)
+{
+	const struct famfs_node *n =
+		famfs_ns_get(f->base, FAMFS_INO_LOG_BASE + k);
+
+	if (!n || n->kind != FAMFS_NODE_FILE)
+		return 0;
+	return famfs_fmap_capacity(n->fmap) / FAMFS_ALLOC_UNIT;
 }

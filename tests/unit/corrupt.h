@@ -16,6 +16,7 @@ struct fx {
 	uint8_t *log;
 	uint64_t nent; /* header next_index */
 	uint64_t files, dirs; /* clean replay */
+	uint64_t base_units; /* units in use after a clean replay */
 	struct famfs_ns *base; /* the clean namespace */
 	uint8_t *pristine; /* meta as loaded */
 };
@@ -25,6 +26,7 @@ extern struct fx fixtures[NFIX];
 struct rep {
 	uint64_t n;
 	int64_t index[MAX_REPORTS];
+	int kind[MAX_REPORTS];
 	char field[MAX_REPORTS][48];
 };
 
@@ -39,8 +41,9 @@ const char *path_of(const struct famfs_omf_log_entry *e);
 void reseal(struct famfs_omf_log_entry *e);
 void mutate(uint8_t *p, unsigned width, enum op op, uint64_t val);
 /* Replay @f's log into a fresh namespace; reports go to rep. */
-long replay(struct fx *f, unsigned flags, struct famfs_ns **nsp,
-	    struct famfs_ns_stats *st);
+long replay(struct fx *f, struct famfs_ns **nsp, struct famfs_ns_stats *st);
+/* Units entry @k holds in the clean namespace (0 for non-files). */
+uint64_t kunits(struct fx *f, uint64_t k);
 /* Load @f (name set) and replay it clean into f->base; free it. */
 int cr_load(struct fx *f);
 void cr_unload(struct fx *f);
@@ -52,13 +55,14 @@ int cr_reset(void **state);
 /*
  * Expect: replay consumed everything; entry @k rejected with @field (NULL:
  * applied, at @newpath if not NULL); when @k is a directory that ends up
- * rejected or renamed, its descendants are rejected as "relpath"; every
- * other entry is applied at its path. @orig is @k's path before corruption.
+ * rejected or renamed, its descendants are rejected as "relpath"; later
+ * files whose units @k now holds lose the collision; every other entry is
+ * applied at its path. @orig is @k's path before corruption.
  */
-void want_replay(struct fx *f, unsigned flags, uint64_t k, const char *field,
+void want_replay(struct fx *f, uint64_t k, const char *field,
 		 const char *newpath, const char *orig);
-/* Entry @k is torn (@field "crc" or "seqnum"): default replay stops there
- * with everything before applied; SKIP_TORN rejects only it. */
+/* Entry @k fails seq/CRC (@field "crc" or "seqnum"): in mid-log it is
+ * corrupt and skipped; as the tail it is torn and replay stops there. */
 void want_torn(struct fx *f, uint64_t k, const char *field, const char *orig);
 /* Entry check alone: @code and @field named at index @k. */
 void want_check(struct fx *f, uint64_t k, int code, const char *field);

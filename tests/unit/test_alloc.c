@@ -438,7 +438,7 @@ static void test_replayed_space_is_used(void **state)
 	assert_int_equal(famfs_entry_make_file(&e, 0, "f", 0644, 0, 0, 1, &m),
 			 0);
 	tu_image_append(&c->im, &e);
-	assert_int_equal(famfs_ns_replay(c->ns, c->im.log, 8 * TU_MiB, 0, NULL),
+	assert_int_equal(famfs_ns_replay(c->ns, c->im.log, 8 * TU_MiB, NULL),
 			 1);
 	assert_int_equal(alloc(c, AU, &m), 0);
 	expect_one(&m, DATA0 + 2 * AU, AU);

@@ -107,7 +107,7 @@ static void check_accepted(struct fx *f, uint64_t k, const struct ecase *c)
 	struct famfs_ns *ns;
 	const struct famfs_node *n;
 
-	assert_int_equal(replay(f, 0, &ns, &st), (long)f->nent);
+	assert_int_equal(replay(f, &ns, &st), (long)f->nent);
 	n = famfs_ns_get(ns, FAMFS_INO_LOG_BASE + k);
 	assert_non_null(n);
 	if (e->type == FAMFS_OMF_LOG_FILE) {
@@ -142,10 +142,10 @@ static void run_ecase(struct fx *f, uint64_t k, const struct ecase *c)
 			want_torn(f, k, fld, orig);
 		} else if (c->want == REJECT) {
 			want_check(f, k, c->code, c->field);
-			want_replay(f, 0, k, c->field, NULL, orig);
+			want_replay(f, k, c->field, NULL, orig);
 		} else {
 			want_check(f, k, 0, NULL);
-			want_replay(f, 0, k, NULL, NULL, orig);
+			want_replay(f, k, NULL, NULL, orig);
 			check_accepted(f, k, c);
 		}
 		*e = save;
@@ -203,15 +203,15 @@ static void relpath_flips(struct fx *f, uint64_t k, unsigned stride)
 		reseal(e);
 		if (i > len || (i == len && len == FAMFS_MAX_PATHLEN - 1)) {
 			want_check(f, k, -EINVAL, "relpath");
-			want_replay(f, 0, k, "relpath", NULL, orig);
+			want_replay(f, k, "relpath", NULL, orig);
 		} else {
 			memcpy(np, rp, FAMFS_MAX_PATHLEN);
 			np[FAMFS_MAX_PATHLEN] = '\0';
 			want_check(f, k, 0, NULL);
 			if (parent_ok(f, np, k))
-				want_replay(f, 0, k, NULL, np, orig);
+				want_replay(f, k, NULL, np, orig);
 			else
-				want_replay(f, 0, k, "relpath", NULL, orig);
+				want_replay(f, k, "relpath", NULL, orig);
 		}
 		*e = save;
 	}
@@ -219,20 +219,20 @@ static void relpath_flips(struct fx *f, uint64_t k, unsigned stride)
 	rp[0] = '/';
 	reseal(e);
 	want_check(f, k, -EINVAL, "relpath");
-	want_replay(f, 0, k, "relpath", NULL, orig);
+	want_replay(f, k, "relpath", NULL, orig);
 	*e = save;
 	if (len < FAMFS_MAX_PATHLEN - 1) {
 		rp[len] = '/';
 		reseal(e);
 		want_check(f, k, -EINVAL, "relpath");
-		want_replay(f, 0, k, "relpath", NULL, orig);
+		want_replay(f, k, "relpath", NULL, orig);
 		*e = save;
 	}
 	if (strchr(rp, '/')) {
 		*(strchr(rp, '/') + 1) = '/';
 		reseal(e);
 		want_check(f, k, -EINVAL, "relpath");
-		want_replay(f, 0, k, "relpath", NULL, orig);
+		want_replay(f, k, "relpath", NULL, orig);
 		*e = save;
 	}
 	/* Same path as the entry before: a duplicate, found at replay. */
@@ -245,7 +245,7 @@ static void relpath_flips(struct fx *f, uint64_t k, unsigned stride)
 		memcpy(rp, pj, strlen(pj));
 		reseal(e);
 		want_check(f, k, 0, NULL);
-		want_replay(f, 0, k, "relpath", NULL, orig);
+		want_replay(f, k, "relpath", NULL, orig);
 		*e = save;
 		break;
 	}
@@ -274,7 +274,8 @@ static void test_entries(void **state)
 	}
 }
 
-/* Two files claiming the same units: applied, counted, reported. */
+/* Two files claiming the same units: the earlier wins, the later one is
+ * reported once and not served. */
 static void test_collision(void **state)
 {
 	(void)state;
@@ -297,13 +298,22 @@ static void test_collision(void **state)
 			ent(f, j)->u.file.fmap.u.se[0].offset;
 		reseal(e);
 		want_check(f, p.file, 0, NULL);
-		assert_int_equal(replay(f, 0, &ns, &st), (long)f->nent);
-		assert_int_equal(st.bad, 0);
-		assert_true(st.collisions >= 1);
-		assert_int_equal(rep.n, 1);
-		assert_int_equal(rep.index[0], (int64_t)p.file);
-		assert_string_equal(rep.field[0], "fmap");
-		assert_non_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + p.file));
+		want_replay(f, p.file, "fmap", NULL, path_of(&save));
+		assert_int_equal(rep.kind[0], FAMFS_ERR_COLLISION);
+		assert_int_equal(replay(f, &ns, &st), (long)f->nent);
+		assert_int_equal(st.collisions, 1);
+		assert_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + p.file));
+		assert_null(famfs_ns_resolve(ns, path_of(e)));
+		/* The winner is served, the loser's name stays taken. */
+		assert_non_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + j));
+		assert_int_equal(
+			famfs_ns_name_held(
+				ns,
+				famfs_ns_get(f->base,
+					     FAMFS_INO_LOG_BASE + p.file)
+					->parent,
+				strrchr(path_of(e), '/') + 1),
+			(int64_t)p.file);
 		famfs_ns_free(ns);
 		*e = save;
 	}
@@ -345,11 +355,10 @@ static void torn_tail(struct fx *f, const struct famfs_omf_log_entry *old)
 		want_torn(f, t, slot->seqnum == t ? "crc" : "seqnum", "");
 
 		/* The write completes: the next replay picks it up. */
-		assert_int_equal(replay(f, 0, &ns, &st), -EBADMSG);
+		assert_int_equal(replay(f, &ns, &st), -EBADMSG);
 		*slot = nw;
 		assert_int_equal(
-			famfs_ns_replay(ns, f->log, f->sb->log_len, 0, NULL),
-			1);
+			famfs_ns_replay(ns, f->log, f->sb->log_len, NULL), 1);
 		assert_non_null(famfs_ns_get(ns, FAMFS_INO_LOG_BASE + t));
 		assert_non_null(famfs_ns_resolve(ns, path_of(&nw)));
 		famfs_ns_free(ns);
@@ -371,7 +380,8 @@ static void test_torn(void **state)
 		/* The slot held other bytes (a stale entry) before. */
 		torn_tail(f, &old);
 
-		/* A torn entry in the middle (file and directory). */
+		/* A damaged entry in the middle (file and directory):
+		 * corrupt, skipped; the same entry at the tail: torn. */
 		pick(f, &p);
 		for (int d = 0; d < 2; d++) {
 			uint64_t k = d ? p.dir : p.file;
@@ -400,17 +410,15 @@ static void test_truncated(void **state)
 		assert_non_null(save);
 		memcpy(save, f->log, f->sb->log_len);
 		memset(f->log + cut, 0, keep);
-		assert_int_equal(replay(f, 0, &ns, &st), -EBADMSG);
+		/* Nothing good follows: a torn tail for every reader. */
+		assert_int_equal(replay(f, &ns, &st), -EBADMSG);
 		assert_int_equal(st.next_index, m);
 		assert_int_equal(st.files + st.dirs, m);
+		assert_int_equal(st.torn, 1);
 		assert_int_equal(rep.n, 1);
 		assert_int_equal(rep.index[0], (int64_t)m);
+		assert_int_equal(rep.kind[0], FAMFS_ERR_TORN);
 		assert_string_equal(rep.field[0], "crc");
-		famfs_ns_free(ns);
-		assert_int_equal(replay(f, FAMFS_REPLAY_SKIP_TORN, &ns, &st),
-				 (long)f->nent);
-		assert_int_equal(st.files + st.dirs, m);
-		assert_int_equal(st.bad, f->nent - m);
 		famfs_ns_free(ns);
 
 		/* Only the superblock region: no log header at all. */
@@ -425,9 +433,9 @@ static void test_truncated(void **state)
 		struct famfs_ns *ns;
 
 		assert_int_equal(famfs_ns_create(f->sb, &ns), 0);
-		assert_int_equal(famfs_ns_replay(ns, f->log, f->sb->log_len / 2,
-						 0, NULL),
-				 -EINVAL);
+		assert_int_equal(
+			famfs_ns_replay(ns, f->log, f->sb->log_len / 2, NULL),
+			-EINVAL);
 		famfs_ns_free(ns);
 	}
 }
@@ -444,10 +452,10 @@ static void daxdev_case(struct fx *f, unsigned off, unsigned width, enum op op,
 	reseal(e);
 	if (field) {
 		want_check(f, 2, -EINVAL, field);
-		want_replay(f, 0, 2, field, NULL, "");
+		want_replay(f, 2, field, NULL, "");
 	} else {
 		want_check(f, 2, 0, NULL);
-		want_replay(f, 0, 2, NULL, NULL, "");
+		want_replay(f, 2, NULL, NULL, "");
 	}
 	*e = save;
 }
@@ -478,17 +486,17 @@ static void test_daxdev(void **state)
 	memset(&e->u.daxdev.dd_uuid, 0, sizeof(e->u.daxdev.dd_uuid));
 	reseal(e);
 	want_check(f, 2, -EINVAL, "dd_uuid");
-	want_replay(f, 0, 2, "dd_uuid", NULL, "");
+	want_replay(f, 2, "dd_uuid", NULL, "");
 	e->u.daxdev.dd_uuid = f->sb->dev_uuid;
 	reseal(e);
 	want_check(f, 2, -EINVAL, "dd_uuid");
-	want_replay(f, 0, 2, "dd_uuid", NULL, "");
+	want_replay(f, 2, "dd_uuid", NULL, "");
 	*e = save;
 
 	/* A new size is taken into the geometry. */
 	e->u.daxdev.dd_size ^= 1ULL << 33;
 	reseal(e);
-	assert_int_equal(replay(f, 0, &ns, &st), (long)f->nent);
+	assert_int_equal(replay(f, &ns, &st), (long)f->nent);
 	assert_int_equal(st.daxdevs, 1);
 	assert_int_equal(famfs_ns_geom(ns)->ndevs, 2);
 	assert_int_equal(famfs_ns_geom(ns)->dev_size[1], e->u.daxdev.dd_size);
@@ -499,7 +507,7 @@ static void test_daxdev(void **state)
 	f->sb->version = FAMFS_VERSION_47;
 	famfs_sb_seal(f->sb);
 	want_check(f, 2, -EINVAL, "type");
-	want_replay(f, 0, 2, "type", NULL, "");
+	want_replay(f, 2, "type", NULL, "");
 	cr_unload(f);
 }
 

@@ -53,9 +53,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static long replay(struct ctx *c, unsigned flags)
+static long replay(struct ctx *c)
 {
-	return famfs_ns_replay(c->ns, c->im.log, LOGLEN, flags, NULL);
+	return famfs_ns_replay(c->ns, c->im.log, LOGLEN, NULL);
 }
 
 static void add_dir(struct ctx *c, const char *path, uint32_t mode)
@@ -106,7 +106,7 @@ static void test_structure(void **state)
 	add_file(c, "a/f", 4096, 0); /* 2 */
 	add_file(c, "g", 3 * TU_MiB, 1); /* 3 */
 	add_dir(c, "z", 01777); /* 4 */
-	assert_int_equal(replay(c, 0), 5);
+	assert_int_equal(replay(c), 5);
 	assert_int_equal(c->seen.n, 0);
 
 	root = famfs_ns_resolve(c->ns, "");
@@ -202,7 +202,7 @@ static void test_missing_parent(void **state)
 	add_dir(c, "x/y", 0755); /* 1: no x */
 	add_file(c, "x/f", 1, 0); /* 2: no x */
 	add_dir(c, "a/c", 0755); /* 3: fine */
-	assert_int_equal(replay(c, 0), 4);
+	assert_int_equal(replay(c), 4);
 	assert_int_equal(c->seen.n, 2);
 	expect_seen(c, 0, 1, "relpath");
 	expect_seen(c, 1, 2, "relpath");
@@ -213,8 +213,10 @@ static void test_missing_parent(void **state)
 	assert_int_equal(st.bad, 2);
 	assert_int_equal(st.dirs, 2);
 	assert_int_equal(st.files, 0);
-	/* A rejected file claims no space. */
-	assert_int_equal(st.alloc_units, 5);
+	/* A rejected file still holds its space; its name has no parent. */
+	assert_int_equal(st.alloc_units, 5 + 1);
+	assert_int_equal(st.rejected_units, 1);
+	assert_int_equal(c->seen.e[1].kind, FAMFS_ERR_INVALID);
 }
 
 static void test_parent_is_file(void **state)
@@ -225,7 +227,7 @@ static void test_parent_is_file(void **state)
 	add_dir(c, "f/d", 0755); /* 1 */
 	add_file(c, "f/g", 1, 1); /* 2 */
 	add_dir(c, "f/d/e", 0755); /* 3 */
-	assert_int_equal(replay(c, 0), 4);
+	assert_int_equal(replay(c), 4);
 	assert_int_equal(c->seen.n, 3);
 	expect_seen(c, 0, 1, "relpath");
 	expect_seen(c, 1, 2, "relpath");
@@ -245,7 +247,7 @@ static void test_duplicate(void **state)
 	add_file(c, "d/f", 200, 1); /* 2: same path */
 	add_dir(c, "d", 0700); /* 3: same path */
 	add_dir(c, "d/f", 0700); /* 4: a dir over the file */
-	assert_int_equal(replay(c, 0), 5);
+	assert_int_equal(replay(c), 5);
 	assert_int_equal(c->seen.n, 3);
 	expect_seen(c, 0, 2, "relpath");
 	expect_seen(c, 1, 3, "relpath");
@@ -257,7 +259,10 @@ static void test_duplicate(void **state)
 	assert_int_equal(famfs_ns_resolve(c->ns, "d")->nchildren, 1);
 	famfs_ns_stats(c->ns, &st);
 	assert_int_equal(st.bad, 3);
-	assert_int_equal(st.alloc_units, 5 + 1);
+	/* Entry 2 is not served but keeps its unit (upstream serves it). */
+	assert_int_equal(st.alloc_units, 5 + 2);
+	assert_int_equal(st.rejected_units, 1);
+	assert_int_equal(st.collisions, 0);
 }
 
 static void test_bad_entries_skipped(void **state)
@@ -282,7 +287,7 @@ static void test_bad_entries_skipped(void **state)
 	e->seqnum = 3;
 	e->type = 2; /* DELETE: reserved, never written */
 	tu_seal(e);
-	assert_int_equal(replay(c, 0), 5);
+	assert_int_equal(replay(c), 5);
 	assert_int_equal(c->seen.n, 3);
 	expect_seen(c, 0, 1, "fmap.se[0]");
 	expect_seen(c, 1, 2, "mode");
@@ -293,6 +298,18 @@ static void test_bad_entries_skipped(void **state)
 	famfs_ns_stats(c->ns, &st);
 	assert_int_equal(st.bad, 3);
 	assert_int_equal(st.next_index, 5);
+	/* Not served, but the names are held and so are the units the
+	 * unaligned extent touches (two: it straddles a boundary). */
+	assert_int_equal(famfs_ns_name_held(c->ns, 16, "unaligned"), 1);
+	assert_int_equal(famfs_ns_name_held(c->ns, 16, "mode"), 2);
+	assert_int_equal(famfs_ns_name_held(c->ns, 16, "other"), -2);
+	assert_null(famfs_ns_lookup(c->ns, 16, "unaligned"));
+	assert_null(famfs_ns_get(c->ns, 17));
+	assert_int_equal(famfs_ns_resolve(c->ns, "a")->nchildren, 0);
+	assert_int_equal(famfs_ns_resolve(c->ns, "a")->nlink, 2);
+	assert_int_equal(st.rejected_units, 2);
+	assert_int_equal(st.alloc_units, 5 + 2 + 1);
+	assert_int_equal(famfs_ns_health(c->ns), 0);
 }
 
 static void test_meta_path_rejected(void **state)
@@ -304,7 +321,7 @@ static void test_meta_path_rejected(void **state)
 	e = slot(c, 0);
 	memcpy(e->u.mkdir.relpath, ".meta", 5);
 	tu_seal(e);
-	assert_int_equal(replay(c, 0), 1);
+	assert_int_equal(replay(c), 1);
 	expect_seen(c, 0, 0, "relpath");
 	/* .meta is still the synthetic directory. */
 	assert_int_equal(famfs_ns_resolve(c->ns, ".meta")->ino, FAMFS_INO_META);
@@ -313,34 +330,80 @@ static void test_meta_path_rejected(void **state)
 static void test_torn_and_resume(void **state)
 {
 	struct ctx *c = *state;
+	struct famfs_alloc_req r = { .size = 1 };
 	struct famfs_omf_log_entry *e;
 	struct famfs_ns_stats st;
+	struct famfs_fmap m;
 
 	add_dir(c, "a", 0755); /* 0 */
 	add_dir(c, "b", 0755); /* 1 */
-	add_dir(c, "c", 0755); /* 2: torn */
-	add_dir(c, "d", 0755); /* 3 */
+	add_dir(c, "c", 0755); /* 2: torn, the tail */
 	e = slot(c, 2);
 	e->u.mkdir.relpath[0] ^= 1; /* CRC no longer matches */
-	assert_int_equal(replay(c, 0), -EBADMSG);
-	/* Entries before it are applied, nothing after. */
+	assert_int_equal(replay(c), -EBADMSG);
+	/* Entries before it are applied; it is not counted as bad. */
 	famfs_ns_stats(c->ns, &st);
 	assert_int_equal(st.next_index, 2);
+	assert_int_equal(st.torn, 1);
+	assert_int_equal(st.bad, 0);
 	assert_non_null(famfs_ns_resolve(c->ns, "b"));
-	assert_null(famfs_ns_resolve(c->ns, "d"));
 	assert_int_equal(c->seen.n, 1);
 	expect_seen(c, 0, 2, "crc");
+	assert_int_equal(c->seen.e[0].kind, FAMFS_ERR_TORN);
+	/* Nothing is allocated on top of a log not read whole. */
+	assert_int_equal(famfs_ns_health(c->ns), -EBADMSG);
+	assert_int_equal(famfs_ns_alloc(c->ns, &r, &m), -EBADMSG);
 	/* Still torn: same answer, reported only once. */
-	assert_int_equal(replay(c, 0), -EBADMSG);
+	assert_int_equal(replay(c), -EBADMSG);
 	assert_int_equal(c->seen.n, 1);
 	/* The writer finishes the entry: replay resumes at 2. */
 	e->u.mkdir.relpath[0] ^= 1;
-	assert_int_equal(replay(c, 0), 2);
+	add_dir(c, "d", 0755); /* 3 */
+	assert_int_equal(replay(c), 2);
 	assert_int_equal(famfs_ns_resolve(c->ns, "c")->ino, 18);
 	assert_int_equal(famfs_ns_resolve(c->ns, "d")->ino, 19);
 	famfs_ns_stats(c->ns, &st);
 	assert_int_equal(st.bad, 0);
+	assert_int_equal(st.torn, 0);
 	assert_int_equal(st.dirs, 4);
+	assert_int_equal(famfs_ns_health(c->ns), 0);
+	assert_int_equal(famfs_ns_alloc(c->ns, &r, &m), 0);
+}
+
+/*
+ * A torn entry that a later good entry follows can never be completed
+ * (writers finish one entry before the next): it becomes corrupt, is
+ * reported again as such, skipped, and the namespace turns read-only.
+ */
+static void test_torn_then_corrupt(void **state)
+{
+	struct ctx *c = *state;
+	struct famfs_alloc_req r = { .size = 1 };
+	struct famfs_ns_stats st;
+	struct famfs_fmap m;
+
+	add_dir(c, "a", 0755); /* 0 */
+	add_dir(c, "b", 0755); /* 1: never completed */
+	slot(c, 1)->crc ^= 1;
+	assert_int_equal(replay(c), -EBADMSG);
+	add_dir(c, "c", 0755); /* 2 */
+	assert_int_equal(replay(c), 2);
+	assert_int_equal(c->seen.n, 2);
+	expect_seen(c, 0, 1, "crc");
+	expect_seen(c, 1, 1, "crc");
+	assert_int_equal(c->seen.e[0].kind, FAMFS_ERR_TORN);
+	assert_int_equal(c->seen.e[1].kind, FAMFS_ERR_CORRUPT);
+	assert_null(famfs_ns_resolve(c->ns, "b"));
+	assert_int_equal(famfs_ns_resolve(c->ns, "c")->ino, 18);
+	famfs_ns_stats(c->ns, &st);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(st.torn, 0);
+	assert_int_equal(famfs_ns_health(c->ns), -EUCLEAN);
+	assert_int_equal(famfs_ns_alloc(c->ns, &r, &m), -EUCLEAN);
+	m.type = FAMFS_FMAP_SIMPLE;
+	m.count = 0;
+	assert_int_equal(famfs_ns_alloc_grow(c->ns, &m, 1), -EUCLEAN);
 }
 
 static void test_torn_seqnum(void **state)
@@ -352,7 +415,7 @@ static void test_torn_seqnum(void **state)
 	add_dir(c, "b", 0755);
 	/* Header visible before the entry: slot 1 still zero. */
 	memset(slot(c, 1), 0, sizeof(*e));
-	assert_int_equal(replay(c, 0), -EBADMSG);
+	assert_int_equal(replay(c), -EBADMSG);
 	expect_seen(c, 0, 1, "seqnum");
 	assert_non_null(famfs_ns_resolve(c->ns, "a"));
 }
@@ -362,15 +425,15 @@ static void test_incremental(void **state)
 	struct ctx *c = *state;
 	struct famfs_ns_stats st;
 
-	assert_int_equal(replay(c, 0), 0); /* empty log */
+	assert_int_equal(replay(c), 0); /* empty log */
 	add_dir(c, "a", 0755);
 	add_file(c, "a/f", 1, 0);
-	assert_int_equal(replay(c, 0), 2);
-	assert_int_equal(replay(c, 0), 0); /* nothing new */
+	assert_int_equal(replay(c), 2);
+	assert_int_equal(replay(c), 0); /* nothing new */
 	add_dir(c, "a/b", 0755);
 	add_file(c, "a/b/g", 1, 1);
 	add_dir(c, "c", 0755);
-	assert_int_equal(replay(c, 0), 3);
+	assert_int_equal(replay(c), 3);
 	famfs_ns_stats(c->ns, &st);
 	assert_int_equal(st.next_index, 5);
 	assert_int_equal(st.dirs, 3);
@@ -381,23 +444,37 @@ static void test_incremental(void **state)
 	assert_int_equal(famfs_ns_resolve(c->ns, "a/b/g")->ino, 19);
 }
 
-static void test_skip_torn(void **state)
+/* A corrupt entry in mid-log (later ones good) is skipped by every reader;
+ * a corrupt FILE entry holds nothing, since none of it can be trusted. */
+static void test_corrupt_skipped(void **state)
 {
 	struct ctx *c = *state;
 	struct famfs_ns_stats st;
 
 	add_dir(c, "a", 0755);
-	add_dir(c, "b", 0755);
+	add_file(c, "b", 1, 0);
 	add_dir(c, "c", 0755);
 	slot(c, 1)->crc ^= 1;
-	assert_int_equal(replay(c, FAMFS_REPLAY_SKIP_TORN), 3);
+	assert_int_equal(replay(c), 3);
 	assert_int_equal(c->seen.n, 1);
 	expect_seen(c, 0, 1, "crc");
+	assert_int_equal(c->seen.e[0].kind, FAMFS_ERR_CORRUPT);
 	assert_null(famfs_ns_resolve(c->ns, "b"));
+	assert_int_equal(famfs_ns_name_held(c->ns, FAMFS_INO_ROOT, "b"), -2);
 	assert_int_equal(famfs_ns_resolve(c->ns, "c")->ino, 18);
 	famfs_ns_stats(c->ns, &st);
 	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.corrupt, 1);
 	assert_int_equal(st.next_index, 3);
+	assert_int_equal(st.alloc_units, 5);
+	/* A bad seqnum is the same class. */
+	add_dir(c, "d", 0755);
+	add_dir(c, "e", 0755);
+	slot(c, 3)->seqnum = 7;
+	tu_seal(slot(c, 3));
+	assert_int_equal(replay(c), 2);
+	expect_seen(c, 1, 3, "seqnum");
+	assert_int_equal(c->seen.e[1].kind, FAMFS_ERR_CORRUPT);
 }
 
 /* Simulated non-coherent memory: the entry is complete after invalidate. */
@@ -420,30 +497,85 @@ static void test_invalidate_retry(void **state)
 	slot(c, 0)->u.mkdir.relpath[0] ^= 1;
 	inval_calls = 0;
 	assert_int_equal(
-		famfs_ns_replay(c->ns, c->im.log, LOGLEN, 0, fix_on_invalidate),
+		famfs_ns_replay(c->ns, c->im.log, LOGLEN, fix_on_invalidate),
 		1);
 	assert_true(inval_calls >= 2); /* header, then the entry */
 	assert_int_equal(c->seen.n, 0);
 	assert_non_null(famfs_ns_resolve(c->ns, "a"));
 }
 
+/*
+ * Collisions: the earlier entry wins; the loser is not served, keeps its
+ * other units and its name, and is reported once, naming the winner.
+ */
 static void test_collision(void **state)
 {
 	struct ctx *c = *state;
 	struct famfs_ns_stats st;
 
-	add_file(c, "f1", 3 * AU, 0); /* units 0..2 */
-	add_file(c, "f2", 2 * AU, 2); /* units 2..3: one shared */
-	add_file(c, "f3", 4 * AU, 0); /* units 0..3: all shared */
-	assert_int_equal(replay(c, 0), 3);
+	add_file(c, "f1", 3 * AU, 0); /* 0: units 0..2 */
+	add_file(c, "f2", 2 * AU, 2); /* 1: units 2..3: one shared */
+	add_file(c, "f3", 4 * AU, 0); /* 2: units 0..3: all shared */
+	add_file(c, "f4", 1 * AU, 3); /* 3: unit 3, held by the loser f2 */
+	add_file(c, "f2", 1 * AU, 9); /* 4: the name the loser holds */
+	add_file(c, "f5", 1 * AU, 8); /* 5: fine */
+	assert_int_equal(replay(c), 6);
 	famfs_ns_stats(c->ns, &st);
-	assert_int_equal(st.collisions, 1 + 4);
-	/* Collisions are reported but the files exist (fsck decides). */
-	assert_int_equal(c->seen.n, 2);
+	assert_int_equal(c->seen.n, 4);
 	expect_seen(c, 0, 1, "fmap");
 	expect_seen(c, 1, 2, "fmap");
-	assert_int_equal(st.files, 3);
-	assert_int_equal(st.alloc_units, 5 + 4);
+	expect_seen(c, 2, 3, "fmap");
+	expect_seen(c, 3, 4, "relpath");
+	assert_int_equal(c->seen.e[0].kind, FAMFS_ERR_COLLISION);
+	assert_int_equal(c->seen.e[1].kind, FAMFS_ERR_COLLISION);
+	assert_int_equal(c->seen.e[2].kind, FAMFS_ERR_COLLISION);
+	assert_int_equal(c->seen.e[3].kind, FAMFS_ERR_INVALID);
+	assert_non_null(strstr(c->seen.e[0].msg, "held by entry 0"));
+	assert_non_null(strstr(c->seen.e[1].msg, "held by entry 0"));
+	assert_non_null(strstr(c->seen.e[2].msg, "earlier rejected entry"));
+	assert_non_null(strstr(c->seen.e[3].msg, "itself rejected"));
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.bad, 4);
+	assert_int_equal(st.collisions, 3);
+	/* f2 took unit 3 and f2 (entry 4) unit 9: no file serves them. */
+	assert_int_equal(st.rejected_units, 2);
+	assert_int_equal(st.alloc_units, 5 + 4 + 1 + 1);
+	assert_null(famfs_ns_resolve(c->ns, "f2"));
+	assert_null(famfs_ns_resolve(c->ns, "f3"));
+	assert_int_equal(famfs_ns_name_held(c->ns, FAMFS_INO_ROOT, "f2"), 1);
+	assert_int_equal(famfs_ns_resolve(c->ns, "f1")->ino, 16);
+	assert_int_equal(famfs_ns_resolve(c->ns, "f5")->ino, 21);
+	assert_int_equal(famfs_ns_resolve(c->ns, "")->nchildren, 3);
+	assert_int_equal(famfs_ns_health(c->ns), 0);
+}
+
+/* A map that overlaps itself is invalid; so is one in the log area. */
+static void test_collision_self_and_meta(void **state)
+{
+	struct ctx *c = *state;
+	struct famfs_omf_log_entry e;
+	struct famfs_fmap m;
+
+	tu_fmap1(&m, DATA0, 2 * AU);
+	m.count = 2;
+	m.ext[1] = m.ext[0];
+	m.ext[1].offset = DATA0 + AU;
+	assert_int_equal(
+		famfs_entry_make_file(&e, 0, "self", 0644, 0, 0, 3 * AU, &m),
+		0);
+	tu_image_append(&c->im, &e);
+	tu_fmap1(&m, FAMFS_LOG_OFFSET, AU);
+	assert_int_equal(
+		famfs_entry_make_file(&e, 1, "log", 0644, 0, 0, AU, &m), 0);
+	tu_image_append(&c->im, &e);
+	add_file(c, "after", 1, 2); /* unit 2: held by "self" */
+	assert_int_equal(replay(c), 3);
+	assert_int_equal(c->seen.n, 3);
+	expect_seen(c, 0, 0, "fmap.se[1]");
+	assert_non_null(strstr(c->seen.e[0].msg, "overlaps se[0]"));
+	expect_seen(c, 1, 1, "fmap.se[0]");
+	expect_seen(c, 2, 2, "fmap");
+	assert_non_null(strstr(c->seen.e[2].msg, "earlier rejected"));
 }
 
 static void test_bad_header(void **state)
@@ -453,17 +585,17 @@ static void test_bad_header(void **state)
 
 	add_dir(c, "a", 0755);
 	h->last_index++;
-	assert_int_equal(replay(c, 0), -EBADMSG);
+	assert_int_equal(replay(c), -EBADMSG);
 	expect_seen(c, 0, -1, "log.crc");
 	h->last_index--;
 	h->next_seqnum++;
-	assert_int_equal(replay(c, 0), -EUCLEAN);
+	assert_int_equal(replay(c), -EUCLEAN);
 	expect_seen(c, 1, -1, "log.next_seqnum");
 	h->next_seqnum--;
 	/* A log of the wrong length. */
-	assert_int_equal(famfs_ns_replay(c->ns, c->im.log, 2 * LOGLEN, 0, NULL),
+	assert_int_equal(famfs_ns_replay(c->ns, c->im.log, 2 * LOGLEN, NULL),
 			 -EINVAL);
-	assert_int_equal(replay(c, 0), 1);
+	assert_int_equal(replay(c), 1);
 }
 
 static void test_add_daxdev(void **state)
@@ -492,7 +624,7 @@ static void test_add_daxdev(void **state)
 	/* 3: the same device again. */
 	assert_int_equal(famfs_entry_make_daxdev(&e, 3, 16 * TU_GiB, &u, 2), 0);
 	tu_image_append(&c->im, &e);
-	assert_int_equal(replay(c, 0), 4);
+	assert_int_equal(replay(c), 4);
 	assert_int_equal(c->seen.n, 2);
 	expect_seen(c, 0, 0, "fmap.se[0]");
 	expect_seen(c, 1, 3, "dd_uuid");
@@ -559,7 +691,8 @@ int main(void)
 		T(test_parent_is_file),	     T(test_duplicate),
 		T(test_bad_entries_skipped), T(test_meta_path_rejected),
 		T(test_torn_and_resume),     T(test_torn_seqnum),
-		T(test_incremental),	     T(test_skip_torn),
+		T(test_incremental),	     T(test_corrupt_skipped),
+		T(test_torn_then_corrupt),   T(test_collision_self_and_meta),
 		T(test_invalidate_retry),    T(test_collision),
 		T(test_bad_header),	     T(test_add_daxdev),
 		T(test_apply_own),	     T(test_ns_create_bad_sb),
