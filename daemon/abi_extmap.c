@@ -13,11 +13,18 @@
  *    FAMFSD47_DEV_ID(d); device 0's success confirms the ABI (a kernel
  *    without it answers EINVAL). Closed with FUSE_NOTIFY_BACKING_CLOSE at
  *    unmount (the close ioctl takes only 32-bit ids).
- *  - S_DAX: every reply that carries the attributes of a dax-mapped
- *    nodeid (wire_opts.dax_node: LOOKUP, GETATTR, SETATTR, CREATE, MKNOD,
- *    MKDIR, LINK, SYMLINK, each READDIRPLUS entry) gets FUSE_ATTR_DAX, so
- *    the inode the kernel creates is S_DAX; every open of such a nodeid is
- *    passthrough, every other open is the daemon path: never mixed.
+ *  - S_DAX: the kernel fixes an inode's S_DAX from the attributes of the
+ *    entry that creates it. famfsd counts every nodeid's lookups (entry
+ *    replies: LOOKUP, CREATE, MKNOD, MKDIR, LINK, SYMLINK, each
+ *    READDIRPLUS entry but . and ..; FORGET, BATCH_FORGET); when the
+ *    count leaves 0 (a new kernel inode) it decides once whether the
+ *    nodeid is a dax-mapped file (wire_opts.dax_node), and every reply
+ *    with its attributes (also GETATTR, SETATTR) carries FUSE_ATTR_DAX
+ *    accordingly until the count is 0 again. Opens follow the same
+ *    decision: passthrough for S_DAX inodes, the daemon path for the
+ *    rest, never mixed. A file created through the mount is made without
+ *    S_DAX; once it is logged and the kernel has forgotten that inode,
+ *    its next inode is S_DAX.
  *  - Maps: id = the file's namespace inode number. Pushed once with
  *    FUSE_NOTIFY_MAP (BACKING_CREATE; one extent per famfs extent, or
  *    FUSE_MAP_CYCLIC with one chunk-long extent per strip), before the
@@ -42,10 +49,11 @@
 
 struct xm_map;
 
-/* A nodeid the kernel holds with FUSE_ATTR_DAX: its lookup count. */
+/* A nodeid the kernel holds: its lookup count and its inode's S_DAX. */
 struct xm_node {
 	uint64_t nodeid;
 	uint64_t nlookup;
+	bool dax; /* decided when nlookup left 0 */
 	struct xm_map *map; /* the map it opened, or NULL */
 	struct xm_node *hnext; /* hash chain */
 	struct xm_node *mnext; /* nodes of the same map */
@@ -432,31 +440,41 @@ static bool dax_node(struct wire *w, uint64_t nodeid)
 	return nodeid && w->o.dax_node && w->o.dax_node(w->o.arg, nodeid);
 }
 
-/* An entry for @nodeid took a lookup reference in the kernel. */
-static void counted(struct wire *w, uint64_t nodeid)
+/*
+ * S_DAX of @nodeid's kernel inode: decided when a new inode is made (the
+ * lookup count leaves 0) and kept while the kernel holds it. With
+ * @lookup, the caller's entry takes one more lookup reference.
+ */
+static bool node_dax(struct wire *w, uint64_t nodeid, bool lookup)
 {
 	struct xm_state *s = st_of(w);
 	struct xm_node *n;
+	bool dax;
 
 	pthread_mutex_lock(&s->lock);
-	n = node_get(s, nodeid, true);
-	if (n)
+	n = node_get(s, nodeid, lookup);
+	if (n && !n->nlookup && lookup)
+		n->dax = dax_node(w, nodeid);
+	if (n && lookup)
 		n->nlookup++;
+	dax = n ? n->dax : dax_node(w, nodeid);
 	pthread_mutex_unlock(&s->lock);
+	return dax;
 }
 
-/* Set FUSE_ATTR_DAX in the fuse_entry_out at @p if its nodeid is dax;
- * returns that nodeid (counted) or 0. */
+/* The fuse_entry_out at @p takes a lookup reference (0 = negative entry):
+ * FUSE_ATTR_DAX as its inode has it. Returns the nodeid counted, or 0. */
 static uint64_t patch_entry(struct wire *w, uint8_t *p)
 {
 	struct fuse_dax_entry_out eo;
 
 	memcpy(&eo, p, sizeof(eo));
-	if (!dax_node(w, eo.nodeid))
+	if (!eo.nodeid)
 		return 0;
-	eo.attr.flags |= FUSE47_ATTR_DAX;
-	memcpy(p, &eo, sizeof(eo));
-	counted(w, eo.nodeid);
+	if (node_dax(w, eo.nodeid, true)) {
+		eo.attr.flags |= FUSE47_ATTR_DAX;
+		memcpy(p, &eo, sizeof(eo));
+	}
 	return eo.nodeid;
 }
 
@@ -465,6 +483,8 @@ static void patch_dirplus(struct wire *w, uint8_t *p, size_t len)
 	size_t off = 0;
 
 	while (off + FUSE_DAX_DIRENTPLUS_HDR <= len) {
+		const char *name =
+			(const char *)p + off + FUSE_DAX_DIRENTPLUS_HDR;
 		uint32_t namelen;
 		size_t rec;
 
@@ -472,7 +492,10 @@ static void patch_dirplus(struct wire *w, uint8_t *p, size_t len)
 		rec = (FUSE_DAX_DIRENTPLUS_HDR + namelen + 7) & ~(size_t)7;
 		if (off + rec > len)
 			break;
-		patch_entry(w, p + off);
+		/* The kernel takes no lookup reference for . and .. */
+		if (!(namelen == 1 && name[0] == '.') &&
+		    !(namelen == 2 && name[0] == '.' && name[1] == '.'))
+			patch_entry(w, p + off);
 		off += rec;
 	}
 }
@@ -486,7 +509,7 @@ static void xm_reply_seen(struct wire *w, uint32_t op, uint64_t nodeid,
 	case FUSE_DAX_OP_GETATTR:
 	case FUSE_DAX_OP_SETATTR:
 		if (len >= h + sizeof(struct fuse_dax_attr_out) &&
-		    dax_node(w, nodeid)) {
+		    node_dax(w, nodeid, false)) {
 			size_t at = h +
 				    offsetof(struct fuse_dax_attr_out, attr) +
 				    offsetof(struct fuse_dax_attr, flags);
@@ -540,8 +563,8 @@ static int xm_reply_open(struct wire *w, fuse_req_t req,
 	struct wire_map m;
 	int r;
 
-	/* The same test that set FUSE_ATTR_DAX: S_DAX and the open agree. */
-	if (!f->fmap || !f->logged || !dax_node(w, f->nodeid))
+	/* The inode's S_DAX decides: the open agrees with it. */
+	if (!f->fmap || !f->logged || !node_dax(w, f->nodeid, false))
 		return 0;
 	r = wire_file_map(w, f, &m);
 	if (!r)

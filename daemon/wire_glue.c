@@ -49,11 +49,12 @@ static void on_settled(void *arg)
 }
 
 /*
- * A logged regular file with a map: FUSE_ATTR_DAX and passthrough on a
- * 7.47 connection. Pending nodeids never are (they may keep their nodeid
- * after logging; their kernel inode was made without S_DAX), nor is the
- * generated .meta/.stats. Stable for a nodeid's life: logged maps never
- * change.
+ * A logged regular file with a map (FUSE_ATTR_DAX and passthrough on a
+ * 7.47 connection, for inodes the kernel makes from now on): a namespace
+ * file, or a file created through the mount once it is logged (whatever
+ * nodeid the kernel knows it by). Not files still growing, nor the
+ * generated .meta/.stats. Logged maps never change, so the answer for a
+ * nodeid never goes back.
  */
 static bool dax_node(void *arg, uint64_t nodeid)
 {
@@ -61,8 +62,18 @@ static bool dax_node(void *arg, uint64_t nodeid)
 	const struct famfs_node *n;
 	bool r;
 
-	if (fd_is_pending_ino(nodeid) || nodeid == FD_INO_STATS)
+	if (nodeid == FD_INO_STATS)
 		return false;
+	if (fd_is_pending_ino(nodeid)) {
+		struct fd_pending *p;
+
+		pthread_mutex_lock(&c->pend_lock);
+		p = fd_pend_get(c, nodeid);
+		nodeid = p && p->state == FD_PEND_LOGGED ? p->logged_ino : 0;
+		pthread_mutex_unlock(&c->pend_lock);
+		if (!nodeid)
+			return false;
+	}
 	pthread_rwlock_rdlock(&c->ns_lock);
 	n = famfs_ns_get(c->ns, nodeid);
 	r = n && n->kind != FAMFS_NODE_DIR && S_ISREG(n->mode) && n->fmap &&
