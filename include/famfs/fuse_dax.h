@@ -30,6 +30,8 @@
 #define FAMFS_FUSE_DAX_H
 
 #ifdef __KERNEL__
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 typedef __u8 fd_u8;
 typedef __u16 fd_u16;
@@ -291,9 +293,10 @@ FD_STATIC_ASSERT(sizeof(struct fuse47_notify_backing_close_out) == 16,
  *     famfuse_probe (version, max_open_ext). Only then does famfsd echo
  *     FUSE_PASSTHROUGH (+ max_stack_depth 1) for this form.
  *  2. After the INIT reply: FAMFUSE_IOC_ENABLE switches the connection to
- *     this form (EPERM unless FUSE_PASSTHROUGH was negotiated, EBUSY once
- *     a file is open). From then on OPEN/CREATE replies are 16-byte
- *     fuse_open_out + at most max_open_ext bytes of record.
+ *     this form (EPERM unless FUSE_PASSTHROUGH was negotiated; EINVAL for
+ *     another version, flags or reserved). From then on OPEN/CREATE
+ *     replies are 16-byte fuse_open_out + at most max_open_ext bytes of
+ *     record (7.47's 24-byte open_out is not used on such a connection).
  *  3. FAMFUSE_IOC_DAX_OPEN registers a devdax device; returns an id > 0
  *     from the passthrough idr (closed with FUSE_DEV_IOC_BACKING_CLOSE).
  *     Rules: ENABLE done (else EPERM), CAP_SYS_ADMIN and CAP_SYS_RAWIO

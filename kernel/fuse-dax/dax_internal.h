@@ -43,6 +43,7 @@ struct fuse_dpt_map {
 	u32 chunk_shift; /* log2(chunk) when chunk is a power of two, else 0 */
 	u64 chunk; /* strips: chunk size; 0 for an extent list */
 	u64 size; /* bytes mapped (a bound for reads) */
+	bool x47; /* a 7.47 map: writes at or past EOF write 0 bytes */
 	struct fuse_dpt_ext ext[];
 };
 
@@ -52,12 +53,14 @@ struct fuse_dpt_map {
 
 /* ---- dax_backing.c ---- */
 
+/* 0 when @file is a live devdax character device, else -ENODEV. */
+int dpt_dev_check(struct file *file);
 /*
  * A new backing for the devdax device open as @file (not consumed):
- * -ENODEV not a live devdax device, -EBUSY already registered by any
- * famfuse connection (the exclusive holder), -ENOMEM.
+ * -ENODEV not a live devdax device, -EBUSY held (by an @exclusive, 7.47,
+ * registration, or any registration when @exclusive), -ENOMEM.
  */
-int dpt_dev_new(struct file *file, struct fuse_backing **out);
+int dpt_dev_new(struct file *file, bool exclusive, struct fuse_backing **out);
 /* Takes a reference; NULL if the id is unknown or not a dax registration. */
 struct fuse_backing *dpt_lookup(struct fuse_conn *fc, int backing_id);
 
