@@ -62,6 +62,10 @@ static int on_key(void *user, const char *section, const char *key,
 	if (!strcmp(key, "system_uuid_file"))
 		return (s->set & FD_SET_UUID) ? 1 :
 						dup_into(&o->uuid_file, val);
+	if (!strcmp(key, "journal_dir"))
+		return (s->set & FD_SET_JOURNAL) ?
+			       1 :
+			       dup_into(&o->journal_dir, val);
 	if (!strcmp(key, "fuse_dev"))
 		return (s->set & FD_SET_FUSEDEV) ? 1 :
 						   dup_into(&o->fuse_dev, val);

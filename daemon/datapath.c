@@ -15,7 +15,6 @@
 
 #include "famfsd.h"
 
-#define FD_MAX_IOV 64
 #define FD_GROW_STEP_MAX ((uint64_t)1 << 30)
 
 /* Map and size of the file behind @h; ns_lock held. -ENOENT. */
@@ -66,18 +65,19 @@ static int map_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t off,
 	return n;
 }
 
-/*
- * Device pointers for [off, off+size) of a file of @fsize bytes, cut at
- * EOF. Returns the iovec count (0 at EOF) or -EIO.
- */
-static int range_iov(struct fd_ctx *c, const struct famfs_fmap *m,
-		     uint64_t fsize, size_t size, uint64_t off,
-		     struct iovec *iov)
+int fd_file_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t fsize,
+		size_t size, uint64_t off, struct iovec *iov)
 {
+	int n;
+
 	if (off >= fsize)
 		return 0;
-	return map_iov(c, m, off, fsize - off < size ? fsize - off : size, iov,
-		       FD_MAX_IOV);
+	n = map_iov(c, m, off, fsize - off < size ? fsize - off : size, iov,
+		    FD_MAX_IOV);
+	/* The device mapping outlives the reply; no lock needed. */
+	for (int i = 0; i < n; i++)
+		famfs_dev_invalidate(c->dev, iov[i].iov_base, iov[i].iov_len);
+	return n;
 }
 
 void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
@@ -91,7 +91,7 @@ void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 	fd_count_read(c);
 	if (h->fmap) {
 		/* Logged file: immutable map, no lock (the hot path). */
-		n = range_iov(c, h->fmap, h->fsize, size, (uint64_t)off, iov);
+		n = fd_file_iov(c, h->fmap, h->fsize, size, (uint64_t)off, iov);
 	} else if (h->kind == FD_H_TEXT) {
 		size_t o =
 			(size_t)off < h->text_len ? (size_t)off : h->text_len;
@@ -104,16 +104,13 @@ void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		pthread_rwlock_rdlock(&c->ns_lock);
 		n = file_map(c, h, &m, &fsize);
 		if (!n)
-			n = range_iov(c, m, fsize, size, (uint64_t)off, iov);
+			n = fd_file_iov(c, m, fsize, size, (uint64_t)off, iov);
 		pthread_rwlock_unlock(&c->ns_lock);
 	}
 	if (n < 0) {
 		fuse_reply_err(req, n == -ENOENT ? ENOENT : EIO);
 		return;
 	}
-	/* The device mapping outlives the reply; no lock needed. */
-	for (int i = 0; i < n; i++)
-		famfs_dev_invalidate(c->dev, iov[i].iov_base, iov[i].iov_len);
 	fuse_reply_iov(req, iov, n);
 }
 
@@ -143,9 +140,8 @@ int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size)
 	return rc;
 }
 
-/* Copy @size bytes to file offset @off of @m (inside its capacity). */
-static int copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
-		   const char *buf, size_t size, uint64_t off)
+int fd_file_copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
+		    const char *buf, size_t size, uint64_t off)
 {
 	struct iovec iov[FD_MAX_IOV];
 	int n = map_iov(c, m, off, size, iov, FD_MAX_IOV);
@@ -176,7 +172,7 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (h->kind == FD_H_PENDING && h->pend->state == FD_PEND_OPEN) {
+	if (h->kind == FD_H_PENDING && h->pend->state != FD_PEND_LOGGED) {
 		rc = fd_pend_reserve(c, h->pend, end);
 		if (rc) {
 			fd_refuse(req, -rc, "write", h->ino, NULL,
@@ -186,7 +182,8 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 			return;
 		}
 		pthread_rwlock_rdlock(&c->ns_lock);
-		rc = copy_in(c, &h->pend->map, buf, size, (uint64_t)off);
+		rc = fd_file_copy_in(c, &h->pend->map, buf, size,
+				     (uint64_t)off);
 		pthread_mutex_lock(&c->pend_lock);
 		if (!rc && end > h->pend->size)
 			h->pend->size = end;
@@ -217,7 +214,7 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		if (!rc && end > fsize)
 			size = (size_t)(fsize - (uint64_t)off);
 		if (!rc)
-			rc = copy_in(c, m, buf, size, (uint64_t)off);
+			rc = fd_file_copy_in(c, m, buf, size, (uint64_t)off);
 		if (locked)
 			pthread_rwlock_unlock(&c->ns_lock);
 	}

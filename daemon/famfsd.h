@@ -14,6 +14,7 @@
 #define FUSE_USE_VERSION 314
 
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdatomic.h>
@@ -58,6 +59,7 @@ struct fd_opts {
 	int log_level; /* LOG_* from syslog.h */
 	char *fuse_dev;
 	char *fstype;
+	char *journal_dir; /* NULL = FAMFS_JOURNAL_DIR */
 	int emulator_fd; /* -1 = none */
 	int emulator_ioctl_fd; /* -1 = none: backing ioctls to the kernel */
 	char *daxdev[FAMFS_MAX_DAXDEVS]; /* [1..]: famfs.conf daxdevN paths */
@@ -65,6 +67,9 @@ struct fd_opts {
 	bool allow_other;
 	bool read_only; /* -o ro: mount and device read-only */
 	bool default_permissions;
+	bool default_permissions_implied; /* by allow_other (access.c) */
+	bool no_default_permissions; /* operator: allow_other, no checks */
+	bool meta_public; /* .meta world-readable (default root-only) */
 	int uring; /* enum fd_uring_opt */
 	bool uring_set; /* uring= given on the command line */
 };
@@ -99,10 +104,22 @@ enum {
 	FD_SET_FG = 1u << 9,
 	FD_SET_SETTLE = 1u << 10,
 	FD_SET_CACHE = 1u << 11,
-	FD_SET_MAXMAPS = 1u << 12,
+	FD_SET_JOURNAL = 1u << 12,
+	FD_SET_MAXMAPS = 1u << 13,
 };
 
 #define FD_CACHE_TIMEOUT_DEFAULT 3600.0 /* seconds; see fd_attr_ttl() */
+
+/* ---- access (access.c) --------------------------------------------------- */
+
+struct fd_ctx;
+/* After all options: allow_other implies default_permissions unless
+ * no_default_permissions. 0, or 1 after a usage error. */
+int fd_access_resolve(struct fd_opts *o);
+/* "all users, modes checked (...)": the startup line's access=. */
+const char *fd_access_desc(const struct fd_opts *o);
+/* Give .meta its modes and the daemon as owner (after the fs is open). */
+void fd_access_apply(struct fd_ctx *c);
 
 /* ---- logging (log.c) ---------------------------------------------------- */
 
@@ -155,11 +172,32 @@ struct fd_pending {
 	int state; /* enum fd_pend_state */
 	uint64_t logged_ino; /* namespace ino once logged */
 	uint64_t touched_ns; /* CLOCK_MONOTONIC of the last change */
+	bool jlive; /* a PUT of it is in the recovery journal */
+	uint32_t jsum; /* checksum of that PUT: re-journal when it differs */
 	struct fd_pending *next; /* creation order: parents first */
 	struct fd_pending *ino_next; /* hash chain by ino */
 	struct fd_pending *name_next; /* hash chain by (parent, name); only
 					 unlogged objects are in it */
 };
+
+/* ---- stable identity (ident.c) ------------------------------------------ */
+
+/*
+ * The kernel's nodeid of an object created through the mount is its
+ * temporary number, for the mount's life, also once it is logged. These
+ * relate nodeids and namespace inos; no lock of the caller's is needed.
+ */
+struct fd_ctx;
+int fd_ident_init(struct fd_ctx *c);
+void fd_ident_free(struct fd_ctx *c);
+/* @nodeid (temporary) was logged as namespace @ns_ino. -ENOMEM, -EINVAL. */
+int fd_ident_add(struct fd_ctx *c, uint64_t nodeid, uint64_t ns_ino);
+/* Namespace ino behind a kernel nodeid (itself unless logged from a
+ * temporary number; a still-pending nodeid is returned unchanged). */
+uint64_t fd_ident_ns(const struct fd_ctx *c, uint64_t nodeid);
+/* The nodeid the kernel knows a namespace ino by (itself unless the
+ * object was created through this mount). */
+uint64_t fd_ident_nodeid(const struct fd_ctx *c, uint64_t ns_ino);
 
 /* ---- daemon context ----------------------------------------------------- */
 
@@ -177,6 +215,7 @@ struct fd_notify {
 struct fd_io_shard {
 	atomic_ullong reads;
 	atomic_ullong writes;
+	atomic_ullong fast; /* of those, answered by fastpath.c */
 } __attribute__((aligned(64)));
 
 struct fd_stats {
@@ -185,6 +224,7 @@ struct fd_stats {
 	atomic_ullong daemon_opens;
 	atomic_ullong backing_registrations;
 	atomic_ullong refreshes;
+	atomic_ullong journaled_files; /* files durable only in the journal */
 };
 
 struct fd_dsnap;
@@ -212,6 +252,8 @@ struct fd_ctx {
 	struct fd_dsnap *dirs; /* open directory snapshots, under pend_lock */
 	uint64_t next_pending_ino;
 	unsigned settle_ms;
+	struct fd_ident *ident; /* nodeid <-> namespace ino (ident.c) */
+	struct fd_journal *journal; /* recovery journal, NULL = none */
 	/* log follower */
 	pthread_t follower;
 	bool follower_running;
@@ -259,18 +301,37 @@ int fd_pend_new(struct fd_ctx *c, uint64_t parent, const char *name,
 uint64_t fd_pend_unlogged(struct fd_ctx *c);
 /* Mark @p and its pending ancestors as just changed. */
 void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p);
-/* The ino to use for @ino: a logged pending object maps to its namespace
- * ino. pend_lock NOT held. */
+/* The ino to use for kernel nodeid @ino: a logged object created through
+ * the mount maps to its namespace ino (fd_ident_ns). Any locks held. */
 uint64_t fd_canon(struct fd_ctx *c, uint64_t ino);
+/* Give a pending file's reserved space back (idempotent). ns_lock held
+ * for writing. */
+void fd_pend_release_space(struct fd_ctx *c, struct fd_pending *p);
+/* Move unlogged @p to (@parent, @name); both locks held. */
+void fd_pend_move(struct fd_ctx *c, struct fd_pending *p, uint64_t parent,
+		  const char *name);
+/* Unlogged @p is removed (unlink, rmdir, replaced by a rename): its name
+ * and log slot go at once, its space once nothing has it open. Both
+ * locks held (ns_lock for writing). */
+void fd_pend_remove(struct fd_ctx *c, struct fd_pending *p);
+/* Whether unlogged @p has unlogged children. pend_lock held. */
+bool fd_pend_has_children(struct fd_ctx *c, const struct fd_pending *p);
+/* Whether @ino is @anc or below it (pending chain). pend_lock held. */
+bool fd_pend_is_below(struct fd_ctx *c, uint64_t ino, uint64_t anc);
+/* Longest path suffix (bytes, with the leading '/') of anything pending
+ * below @p. pend_lock held. */
+size_t fd_pend_subtree_extra(struct fd_ctx *c, const struct fd_pending *p);
 /* Drop @n kernel references; frees what nothing refers to. pend_lock and
  * ns_lock NOT held. */
 void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
 /* Log every settled object (all unlogged ones with @force: shutdown).
  * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
-/* fsync: log pending @ino (and pending ancestors) now; seals a file.
- * pend_lock and ns_lock NOT held. 0 when nothing is pending. -ENOSPC log
- * full, -ENOENT gone, other errors of famfs_fs_mkfile/_mkdir. */
+/* fsync: make pending @ino (and its pending ancestors) durable: in the
+ * recovery journal, or without one (--emulator-fd tests) by logging it.
+ * pend_lock and ns_lock NOT held. 0 when nothing is pending. -EIO journal
+ * unwritable; without a journal -ENOSPC log full, errors of
+ * famfs_fs_mkfile/_mkdir. */
 int fd_pend_sync(struct fd_ctx *c, uint64_t ino);
 
 /* Whether the data path is settled before INIT (image or -d daemon);
@@ -282,6 +343,58 @@ void fd_pend_free_all(struct fd_ctx *c);
  * -ENOENT. */
 int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
 	       size_t len);
+/* The same with pend_lock held. */
+int fd_path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
+		      char *buf, size_t len);
+
+/* ---- recovery journal (journal.c): both locks held unless noted -------- */
+
+struct fd_journal;
+/* Master start-up, before the mount (locks NOT held): open the journal
+ * for this file system, restore what it holds as pending objects, and
+ * write it afresh. Prints why and returns -errno when it cannot. */
+int fd_journal_open(struct fd_ctx *c);
+/* Clean shutdown, after the final commit pass (locks NOT held): journal
+ * what is still pending (files open at shutdown), remove an empty
+ * journal, free it. */
+int fd_journal_close(struct fd_ctx *c);
+void fd_journal_free(struct fd_ctx *c);
+bool fd_journal_on(const struct fd_ctx *c);
+/* --journal-dir, else $FAMFS_JOURNAL_DIR, else NULL (the default). */
+const char *fd_journal_dir(const struct fd_ctx *c);
+/* fsync: @p and its unlogged ancestors are durable when it returns 0.
+ * -EIO when the journal cannot be written. */
+int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p);
+/* Commit pass: @p settled but cannot be logged yet; queue it (and its
+ * ancestors). fd_journal_pass_end writes the queue (synced with @sync). */
+int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p);
+int fd_journal_pass_end(struct fd_ctx *c, bool sync);
+/* @p was logged as @ino, or dropped (@ino 0); the record is queued and
+ * written at the pass end. */
+void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino);
+/* @p is being removed: a journaled one is forgotten durably. */
+void fd_journal_removed(struct fd_ctx *c, struct fd_pending *p);
+/* @s was renamed (over @t, or NULL); called after the move, before @t is
+ * removed. */
+void fd_journal_moved(struct fd_ctx *c, struct fd_pending *s,
+		      struct fd_pending *t);
+void fd_journal_exchanged(struct fd_ctx *c, struct fd_pending *a,
+			  struct fd_pending *b);
+
+/* ---- namespace changes of unlogged objects (rename.c) ------------------- */
+
+/* unlink (@rmdir false) or rmdir of (@parent, @name), nodeids. Locks NOT
+ * held. -EPERM with *why for a logged name, -ENOENT, -EISDIR, -ENOTDIR,
+ * -ENOTEMPTY. */
+int fd_ns_remove(struct fd_ctx *c, uint64_t parent, const char *name,
+		 bool rmdir, const char **why);
+/* rename(2) with RENAME_NOREPLACE / RENAME_EXCHANGE of an unlogged object;
+ * a pending target is replaced atomically. Locks NOT held. -EPERM with
+ * *why (logged source or target, .meta), -ENOENT, -EEXIST, -EINVAL (into
+ * itself, flags), -ENOTDIR, -EISDIR, -ENOTEMPTY, -ENAMETOOLONG. */
+int fd_ns_rename(struct fd_ctx *c, uint64_t parent, const char *name,
+		 uint64_t newparent, const char *newname, unsigned flags,
+		 const char **why);
 
 /* ---- attributes (ops_attr.c) -------------------------------------------- */
 
@@ -319,12 +432,14 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len);
 /* Count one READ / WRITE upcall (this thread's shard). */
 void fd_count_read(struct fd_ctx *c);
 void fd_count_write(struct fd_ctx *c);
+void fd_count_fast(struct fd_ctx *c);
 
 /* ---- handles (handle.c), opens (openpath.c), data path (datapath.c) ----- */
 
 struct fd_handle {
 	int kind; /* FD_H_* */
-	uint64_t ino;
+	uint64_t ino; /* namespace ino (fd_canon), or the pending one */
+	uint64_t nodeid; /* the kernel's nodeid (may differ once logged) */
 	/* FD_H_FILE: the logged file's map and size, set at OPEN. Logged
 	 * files never change and their maps live as long as the namespace,
 	 * so READ and WRITE use these without any lock. */
@@ -355,6 +470,35 @@ void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		  size_t size, off_t off);
 void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		   const char *buf, size_t size, off_t off);
+#define FD_MAX_IOV 64 /* extent pieces in one READ reply */
+/*
+ * Device pointers (at most FD_MAX_IOV) for [off, off+size) of a file of
+ * @fsize bytes with map @m, cut at EOF, cache lines invalidated (dax).
+ * Returns the count (0 at EOF) or -EIO. Caller keeps @m alive (ns_lock for
+ * pending maps; logged maps live as long as the namespace).
+ */
+int fd_file_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t fsize,
+		size_t size, uint64_t off, struct iovec *iov);
+/* Copy @size bytes to file offset @off of @m (inside its capacity) and
+ * flush them. 0 or -EIO. */
+int fd_file_copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
+		    const char *buf, size_t size, uint64_t off);
+
+/*
+ * fastpath.c: READ and WRITE of logged files answered without libfuse (no
+ * request allocation, none of its locks): both transports try every
+ * request here first. A reply to send, built over the device mapping.
+ */
+struct fd_fast_reply {
+	struct fuse_out_header oh;
+	struct fuse_write_out wo;
+	struct iovec iov[1 + FD_MAX_IOV];
+	int count;
+};
+/* true: @msg (@len bytes, one whole request) was served; send @r. */
+bool fd_fast_serve(struct fd_ctx *c, const void *msg, size_t len,
+		   struct fd_fast_reply *r);
+
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
 /* A zeroed handle on the live list, or NULL. */

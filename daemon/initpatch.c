@@ -89,22 +89,6 @@ void fd_trace_request(const void *buf, size_t len, const char *via)
 	       via ? via : "");
 }
 
-static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
-{
-	struct fd_ctx *c = ud;
-	ssize_t n = wire_io_read(c->wire, fd, buf, len);
-
-	if (n == 0) {
-		/* Peer closed (emulator socket): end the session the way an
-		 * unmount ends it on /dev/fuse. */
-		errno = ENODEV;
-		return -1;
-	}
-	if (n > 0 && fd_log_enabled(LOG_DEBUG))
-		fd_trace_request(buf, (size_t)n, NULL);
-	return n;
-}
-
 static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
 {
 	struct fd_ctx *c = ud;
@@ -118,6 +102,35 @@ static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
 			       (unsigned long long)oh.unique, oh.error);
 	}
 	return fd_transport_writev(c, fd, iov, count);
+}
+
+/*
+ * Read the next request for libfuse. READ and WRITE of logged files are
+ * answered right here (fastpath.c) and the next request is read, so the
+ * hot path never enters libfuse; its worker pool counts a thread that is
+ * in here as idle, which it is.
+ */
+static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
+{
+	struct fd_ctx *c = ud;
+	struct fd_fast_reply r;
+	ssize_t n;
+
+	for (;;) {
+		n = wire_io_read(c->wire, fd, buf, len);
+		if (n == 0) {
+			/* Peer closed (emulator socket): end the session the
+			 * way an unmount ends it on /dev/fuse. */
+			errno = ENODEV;
+			return -1;
+		}
+		if (n > 0 && fd_log_enabled(LOG_DEBUG))
+			fd_trace_request(buf, (size_t)n, NULL);
+		if (n < 0 || !fd_fast_serve(c, buf, (size_t)n, &r))
+			return n;
+		/* ENOENT: the request was interrupted; nothing to do. */
+		shim_writev(fd, r.iov, r.count, c);
+	}
 }
 
 static const struct fuse_custom_io shim_io = {

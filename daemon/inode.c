@@ -36,9 +36,10 @@ int fd_pend_init(struct fd_ctx *c)
 	c->pending_tail = &c->pending;
 	c->pend_by_ino = calloc(FD_PEND_BUCKETS, sizeof(*c->pend_by_ino));
 	c->pend_by_name = calloc(FD_PEND_BUCKETS, sizeof(*c->pend_by_name));
-	if (!c->pend_by_ino || !c->pend_by_name) {
+	if (!c->pend_by_ino || !c->pend_by_name || fd_ident_init(c)) {
 		free(c->pend_by_ino);
 		free(c->pend_by_name);
+		c->pend_by_ino = c->pend_by_name = NULL;
 		return -ENOMEM;
 	}
 	return 0;
@@ -156,16 +157,97 @@ void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p)
 
 uint64_t fd_canon(struct fd_ctx *c, uint64_t ino)
 {
-	struct fd_pending *p;
+	return fd_ident_ns(c, ino);
+}
 
-	if (!fd_is_pending_ino(ino))
-		return ino;
-	pthread_mutex_lock(&c->pend_lock);
-	p = fd_pend_get(c, ino);
-	if (p && p->state == FD_PEND_LOGGED)
-		ino = p->logged_ino;
-	pthread_mutex_unlock(&c->pend_lock);
-	return ino;
+void fd_pend_release_space(struct fd_ctx *c, struct fd_pending *p)
+{
+	if (p->is_dir || !p->map.count)
+		return;
+	famfs_ns_release(c->ns, &p->map);
+	memset(p->map.ext, 0, sizeof(p->map.ext));
+	p->map.count = 0;
+}
+
+void fd_pend_move(struct fd_ctx *c, struct fd_pending *p, uint64_t parent,
+		  const char *name)
+{
+	struct fd_pending *old =
+		fd_is_pending_ino(p->parent) ? fd_pend_get(c, p->parent) : NULL;
+
+	name_remove(c, p);
+	p->parent = parent;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	name_insert(c, p);
+	/* The settle clock restarts, for the object and both parents. */
+	fd_pend_touch(c, old);
+	fd_pend_touch(c, p);
+}
+
+void fd_pend_remove(struct fd_ctx *c, struct fd_pending *p)
+{
+	struct fd_pending *dir =
+		fd_is_pending_ino(p->parent) ? fd_pend_get(c, p->parent) : NULL;
+
+	set_state(c, p, FD_PEND_GONE);
+	if (!p->nopen)
+		fd_pend_release_space(c, p);
+	fd_pend_touch(c, dir);
+}
+
+bool fd_pend_has_children(struct fd_ctx *c, const struct fd_pending *p)
+{
+	for (struct fd_pending *q = c->pending; q; q = q->next)
+		if (q->state == FD_PEND_OPEN && q->parent == p->ino)
+			return true;
+	return false;
+}
+
+bool fd_pend_is_below(struct fd_ctx *c, uint64_t ino, uint64_t anc)
+{
+	for (unsigned depth = 0; depth <= FAMFS_MAX_PATHLEN; depth++) {
+		struct fd_pending *p;
+
+		if (ino == anc)
+			return true;
+		if (!fd_is_pending_ino(ino))
+			return false;
+		p = fd_pend_get(c, ino);
+		if (!p)
+			return false;
+		ino = p->parent;
+	}
+	return false;
+}
+
+size_t fd_pend_subtree_extra(struct fd_ctx *c, const struct fd_pending *p)
+{
+	size_t best = 0;
+
+	if (!p->is_dir)
+		return 0;
+	for (struct fd_pending *q = c->pending; q; q = q->next) {
+		size_t len = 0;
+		uint64_t ino;
+		unsigned depth = 0;
+
+		if (q->state != FD_PEND_OPEN || q == p)
+			continue;
+		len = strlen(q->name) + 1;
+		for (ino = q->parent; fd_is_pending_ino(ino) && ino != p->ino &&
+				      depth <= FAMFS_MAX_PATHLEN;
+		     depth++) {
+			struct fd_pending *a = fd_pend_get(c, ino);
+
+			if (!a)
+				break;
+			len += strlen(a->name) + 1;
+			ino = a->parent;
+		}
+		if (ino == p->ino && len > best)
+			best = len;
+	}
+	return best;
 }
 
 /* Free entries nothing refers to any more. pend_lock held. */
@@ -176,7 +258,10 @@ static void reap(struct fd_ctx *c)
 	while (*pp) {
 		struct fd_pending *p = *pp;
 
-		if (p->state != FD_PEND_OPEN && !p->nlookup && !p->nopen) {
+		/* A logged object needs no record once closed: its nodeid
+		 * lives on in the identity table. */
+		if (!p->nopen && (p->state == FD_PEND_LOGGED ||
+				  (p->state == FD_PEND_GONE && !p->nlookup))) {
 			*pp = p->next;
 			unchain(&c->pend_by_ino[ino_bucket(p->ino)], p, true);
 			free(p);
@@ -201,19 +286,19 @@ void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n)
 		p->nlookup = n > p->nlookup ? 0 : p->nlookup - n;
 		/* MKNOD'ed, never opened, forgotten: nothing will close it. */
 		if (p->state == FD_PEND_OPEN && !p->is_dir && !p->nlookup &&
-		    !p->ever_opened) {
-			famfs_ns_release(c->ns, &p->map);
+		    !p->ever_opened)
 			set_state(c, p, FD_PEND_GONE);
-		}
+		/* Removed while open: its space goes at the last close. */
+		if (p->state == FD_PEND_GONE && !p->nopen)
+			fd_pend_release_space(c, p);
 		reap(c);
 	}
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
 }
 
-/* fd_path_of with pend_lock held. */
-static int path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
-			  char *buf, size_t len)
+int fd_path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
+		      char *buf, size_t len)
 {
 	const char *parts[FAMFS_MAX_PATHLEN];
 	size_t np = 0, used = 0;
@@ -228,11 +313,11 @@ static int path_of_locked(struct fd_ctx *c, uint64_t dir, const char *name,
 		if (np == FAMFS_MAX_PATHLEN)
 			return -ENAMETOOLONG;
 		if (fd_is_pending_ino(ino)) {
-			p = fd_pend_get(c, ino);
-			if (p && p->state == FD_PEND_LOGGED) {
-				ino = p->logged_ino;
+			if (fd_ident_ns(c, ino) != ino) {
+				ino = fd_ident_ns(c, ino);
 				continue;
 			}
+			p = fd_pend_get(c, ino);
 			if (!p || !p->is_dir || p->state != FD_PEND_OPEN)
 				return -ENOENT;
 			parts[np++] = p->name;
@@ -266,7 +351,7 @@ int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
 	int rc;
 
 	pthread_mutex_lock(&c->pend_lock);
-	rc = path_of_locked(c, dir, name, buf, len);
+	rc = fd_path_of_locked(c, dir, name, buf, len);
 	pthread_mutex_unlock(&c->pend_lock);
 	return rc;
 }
@@ -278,7 +363,7 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 	uint64_t ino = 0;
 	int rc;
 
-	rc = path_of_locked(c, p->parent, p->name, path, sizeof(path));
+	rc = fd_path_of_locked(c, p->parent, p->name, path, sizeof(path));
 	if (!rc && p->is_dir) {
 		rc = famfs_fs_mkdir(c->fs, path, p->mode & 07777, p->uid,
 				    p->gid, &ino);
@@ -296,11 +381,15 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 	}
 	set_state(c, p, FD_PEND_LOGGED);
 	p->logged_ino = ino;
+	fd_journal_logged(c, p, ino);
+	/* The kernel keeps knowing it by its temporary number. */
+	if (fd_ident_add(c, p->ino, ino))
+		fd_log(LOG_WARNING, "%s: out of memory for its identity", path);
 	fd_log(LOG_DEBUG, "%s: logged as ino %" PRIu64 " (%" PRIu64 " bytes)",
 	       path, ino, p->size);
 	/* Its children now hang under the logged directory. */
 	if (p->is_dir)
-		for (struct fd_pending *q = p->next; q; q = q->next) {
+		for (struct fd_pending *q = c->pending; q; q = q->next) {
 			if (q->parent != p->ino)
 				continue;
 			if (q->state == FD_PEND_OPEN)
@@ -314,57 +403,87 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 
 static void drop_one(struct fd_ctx *c, struct fd_pending *p)
 {
-	if (!p->is_dir)
-		famfs_ns_release(c->ns, &p->map);
+	fd_journal_logged(c, p, 0); /* forgotten: a DEL would say no more */
 	set_state(c, p, FD_PEND_GONE);
+	if (!p->nopen)
+		fd_pend_release_space(c, p);
+	/* The kernel still has the name: tell it the object is gone. */
+	fd_notify_entry(c, fd_ident_nodeid(c, p->parent), p->name);
 	/* Pending children of a dropped directory go with it. */
-	for (struct fd_pending *q = p->next; q; q = q->next)
+	for (struct fd_pending *q = c->pending; q; q = q->next)
 		if (q->parent == p->ino && q->state == FD_PEND_OPEN)
 			drop_one(c, q);
 }
 
-uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
+/* One pass over the pending list; see fd_pend_commit. *journaled: a
+ * settled object was queued in the journal. Returns how many were logged
+ * or dropped. */
+static uint64_t commit_pass(struct fd_ctx *c, bool force, uint64_t now,
+			    bool *locked, uint64_t *left, bool *journaled)
 {
-	uint64_t now, settle = (uint64_t)c->settle_ms * 1000000ULL;
-	uint64_t left = 0;
-	bool locked = false;
+	uint64_t settle = (uint64_t)c->settle_ms * 1000000ULL, done = 0;
 
-	pthread_rwlock_wrlock(&c->ns_lock);
-	pthread_mutex_lock(&c->pend_lock);
-	now = now_ns(); /* after the locks: no touch can be newer */
+	*left = 0;
 	for (struct fd_pending *p = c->pending; p; p = p->next) {
+		bool open = p->nopen && !p->is_dir;
+		bool settled = !open && p->touched_ns + settle <= now;
 		int rc;
 
 		if (p->state != FD_PEND_OPEN)
 			continue;
 		/* Parents first: a pending parent is logged earlier in this
-		 * pass (creation order) or not at all. */
-		if (fd_is_pending_ino(p->parent) ||
-		    (!force && ((p->nopen && !p->is_dir) ||
-				p->touched_ns + settle > now))) {
-			left++;
+		 * pass (creation order) or in a later one. A settled object
+		 * under a busy new directory goes to the journal meanwhile,
+		 * so it survives a crash. Open files are never logged while
+		 * a journal can carry them over a shutdown. */
+		if (fd_is_pending_ino(p->parent) || (!force && !settled) ||
+		    (open && fd_journal_on(c))) {
+			if (settled && fd_journal_on(c) &&
+			    !fd_journal_settled(c, p))
+				*journaled = true;
+			(*left)++;
 			continue;
 		}
+		done++;
 		if (!p->is_dir && !p->size) {
 			fd_log(LOG_INFO,
 			       "%s: closed empty, not logged (famfs cannot log "
 			       "empty files); it disappears",
 			       p->name);
 			drop_one(c, p);
-		} else {
-			rc = locked ? 0 : famfs_fs_lock(c->fs, false);
-			if (!rc) {
-				locked = true;
-				rc = commit_one(c, p);
-			}
-			if (rc)
-				drop_one(c, p);
+			continue;
 		}
-		/* The kernel still maps the name to the temporary inode. */
-		fd_notify_entry(c, p->parent, p->name);
+		rc = *locked ? 0 : famfs_fs_lock(c->fs, false);
+		if (!rc) {
+			*locked = true;
+			rc = commit_one(c, p);
+		}
+		if (rc)
+			drop_one(c, p);
+		else /* same nodeid, but now cached for long: refresh it */
+			fd_notify_entry(c, fd_ident_nodeid(c, p->parent),
+					p->name);
 	}
+	return done;
+}
+
+uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
+{
+	uint64_t now, left = 0;
+	bool locked = false, journaled = false;
+
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	now = now_ns(); /* after the locks: no touch can be newer */
+	/* At shutdown, until nothing more can go (renames may have put a
+	 * child before its parent). */
+	while (commit_pass(c, force, now, &locked, &left, &journaled) &&
+	       force && left)
+		;
 	if (locked)
 		famfs_fs_unlock(c->fs);
+	if (fd_journal_on(c))
+		fd_journal_pass_end(c, journaled);
 	reap(c);
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
@@ -372,9 +491,10 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 }
 
 /*
- * fsync of a pending object: log it now, after its pending ancestors
- * (parents first), so it survives a crash. This seals a file at its
- * current size. An empty file has nothing famfs can log.
+ * fsync of a pending object. With the journal: journal it (and its pending
+ * ancestors); it stays an ordinary file. Without one: log it now, after
+ * its pending ancestors, which seals a file at its current size (an empty
+ * file has nothing famfs can log).
  */
 int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 {
@@ -383,8 +503,18 @@ int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 	bool locked = false;
 	int rc = 0;
 
+	ino = fd_canon(c, ino);
 	pthread_rwlock_wrlock(&c->ns_lock);
 	pthread_mutex_lock(&c->pend_lock);
+	if (fd_journal_on(c)) {
+		/* Durable, and still an ordinary file: journal, don't log. */
+		struct fd_pending *p =
+			fd_is_pending_ino(ino) ? fd_pend_get(c, ino) : NULL;
+
+		/* Removed but still open: nothing to keep. */
+		rc = !p || p->state != FD_PEND_OPEN ? 0 : fd_journal_sync(c, p);
+		goto out;
+	}
 	while (fd_is_pending_ino(ino)) {
 		struct fd_pending *p = fd_pend_get(c, ino);
 
@@ -417,11 +547,10 @@ int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 			locked = true;
 		}
 		rc = commit_one(c, p);
-		if (rc)
+		if (rc) {
 			drop_one(c, p);
-		fd_notify_entry(c, p->parent, p->name);
-		if (rc)
 			goto out;
+		}
 	}
 out:
 	if (locked)
@@ -447,4 +576,6 @@ void fd_pend_free_all(struct fd_ctx *c)
 	c->pend_by_ino = c->pend_by_name = NULL;
 	c->pend_unlogged = 0;
 	pthread_mutex_unlock(&c->pend_lock);
+	fd_ident_free(c);
+	fd_journal_free(c);
 }

@@ -25,7 +25,11 @@ static const char usage_text[] =
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
-	"  -o OPT[,OPT]                allow_other, default_permissions, ro,\n"
+	"      --journal-dir DIR       recovery journal of files not logged yet\n"
+	"                              (default " FAMFS_JOURNAL_DIR ")\n"
+	"  -o OPT[,OPT]                allow_other (implies default_permissions\n"
+	"                              unless no_default_permissions),\n"
+	"                              default_permissions, meta_public, ro,\n"
 	"                              uring=auto|on|off (FUSE-over-io_uring\n"
 	"                              transport; default auto)\n"
 	"      --cache-timeout SEC     cache time of logged names and "
@@ -53,6 +57,7 @@ enum {
 	OPT_SETTLE,
 	OPT_EMUIO,
 	OPT_CACHE,
+	OPT_JOURNAL,
 	OPT_MAXMAPS
 };
 
@@ -72,6 +77,7 @@ static const struct option longopts[] = {
 	{ "emulator-fd", required_argument, NULL, OPT_EMU },
 	{ "emulator-ioctl-fd", required_argument, NULL, OPT_EMUIO },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
+	{ "journal-dir", required_argument, NULL, OPT_JOURNAL },
 	{ "max-maps", required_argument, NULL, OPT_MAXMAPS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -100,6 +106,7 @@ void fd_opts_free(struct fd_opts *o)
 	free(o->mount_opts);
 	free(o->fuse_dev);
 	free(o->fstype);
+	free(o->journal_dir);
 	for (int i = 0; i < FAMFS_MAX_DAXDEVS; i++)
 		free(o->daxdev[i]);
 }
@@ -187,6 +194,10 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 			o->read_only = true;
 		} else if (!strcmp(tok, "default_permissions")) {
 			o->default_permissions = true;
+		} else if (!strcmp(tok, "no_default_permissions")) {
+			o->no_default_permissions = true;
+		} else if (!strcmp(tok, "meta_public")) {
+			o->meta_public = true;
 		} else if (!strncmp(tok, "uring=", 6)) {
 			int v = fd_parse_uring(tok + 6);
 
@@ -203,7 +214,8 @@ int fd_mount_opts_add(struct fd_opts *o, const char *list)
 		} else {
 			fprintf(stderr,
 				"famfsd: -o %s: unknown option (known: "
-				"allow_other, default_permissions, ro, "
+				"allow_other, default_permissions, "
+				"no_default_permissions, meta_public, ro, "
 				"uring=auto|on|off)\n",
 				tok);
 			rc = -1;
@@ -299,6 +311,11 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 				return 1;
 			set |= FD_SET_FSTYPE;
 			break;
+		case OPT_JOURNAL:
+			if (set_str(&o->journal_dir, optarg))
+				return 1;
+			set |= FD_SET_JOURNAL;
+			break;
 		case OPT_SETTLE:
 			if (fd_parse_uint(optarg, 3600000, &v))
 				goto bad;
@@ -351,7 +368,7 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			o->config ? o->config : "command line");
 		return 1;
 	}
-	return 0;
+	return fd_access_resolve(o);
 bad:
 	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
 		c == 'r'	 ? "role" :

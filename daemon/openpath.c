@@ -21,10 +21,23 @@ static bool handle_file(struct fd_ctx *c, struct fd_handle *h,
 			struct famfs_fmap *m, struct wire_file *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->nodeid = h->ino;
+	f->nodeid = h->nodeid;
 	f->ns_ino = h->ino;
 	if (h->kind == FD_H_TEXT)
 		return false;
+	if (h->fmap) {
+		/* Logged: immutable, no lock (set at OPEN, ops_file.c). */
+		m->type = h->fmap->type;
+		m->count = h->fmap->count;
+		m->chunk_size = h->fmap->chunk_size;
+		memcpy(m->ext, h->fmap->ext, m->count * sizeof(m->ext[0]));
+		f->size = h->fsize;
+		f->logged = true;
+		f->fmap = m;
+		if (h->kind == FD_H_PENDING)
+			f->ns_ino = fd_canon(c, h->nodeid);
+		return true;
+	}
 	pthread_rwlock_rdlock(&c->ns_lock);
 	if (h->kind == FD_H_PENDING) {
 		pthread_mutex_lock(&c->pend_lock);
@@ -116,6 +129,6 @@ int fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 void fd_open_release(struct fd_ctx *c, struct fd_handle *h)
 {
 	if (h->wire_tracked && c->wire)
-		wire_release(c->wire, h->ino);
+		wire_release(c->wire, h->nodeid);
 	h->wire_tracked = false;
 }

@@ -20,7 +20,7 @@ static void stat_common(struct fd_ctx *c, struct stat *st)
 void fd_stat_node(struct fd_ctx *c, const struct famfs_node *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = n->ino;
+	st->st_ino = fd_ident_nodeid(c, n->ino); /* stable: ident.c */
 	st->st_mode = n->mode;
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
@@ -49,9 +49,14 @@ static void stat_stats(struct fd_ctx *c, struct stat *st)
 {
 	char buf[1024];
 
+	const struct famfs_node *log = famfs_ns_get(c->ns, FAMFS_INO_LOG);
+
 	memset(st, 0, sizeof(*st));
 	st->st_ino = FD_INO_STATS;
-	st->st_mode = S_IFREG | 0444;
+	/* The same modes and owner as the other .meta files. */
+	st->st_mode = log->mode;
+	st->st_uid = log->uid;
+	st->st_gid = log->gid;
 	st->st_nlink = 1;
 	st->st_size = (off_t)fd_stats_render(c, buf, sizeof(buf));
 	stat_common(c, st);
@@ -65,23 +70,19 @@ int fd_stat_ino(struct fd_ctx *c, uint64_t ino, struct stat *st)
 		stat_stats(c, st);
 		return 0;
 	}
+	ino = fd_canon(c, ino);
 	if (fd_is_pending_ino(ino)) {
 		struct fd_pending *p;
-		bool logged = false;
 		int rc = -ENOENT;
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
-		if (p && p->state == FD_PEND_LOGGED) {
-			ino = p->logged_ino; /* the namespace has it now */
-			logged = true;
-		} else if (p) {
+		if (p && p->state != FD_PEND_LOGGED) {
 			fd_stat_pending(c, p, st);
 			rc = 0;
 		}
 		pthread_mutex_unlock(&c->pend_lock);
-		if (!logged)
-			return rc;
+		return rc;
 	}
 	n = famfs_ns_get(c->ns, ino);
 	if (!n)
@@ -94,20 +95,22 @@ double fd_attr_ttl(const struct fd_ctx *c, uint64_t ino)
 {
 	if (ino == FD_INO_STATS)
 		return 0; /* its size follows the counters */
-	return fd_is_pending_ino(ino) ? c->opts->attr_timeout :
-					c->opts->cache_timeout;
+	/* A logged object keeps its temporary nodeid (ident.c). */
+	return fd_is_pending_ino(fd_ident_ns(c, ino)) ? c->opts->attr_timeout :
+							c->opts->cache_timeout;
 }
 
 /*
- * A name is as stable as both ends: under a directory the kernel knows by
- * a temporary number, or naming a pending object, it changes when they are
- * logged (and invalidations sent for the logged numbers do not reach it).
+ * A name is as stable as both ends: under a pending directory, or naming
+ * a pending object, it may still be renamed or removed. Once logged, an
+ * object keeps its nodeid (ident.c) and its names get the long timeout.
  * Negative names under logged directories are invalidated by the follower
  * when the log gains an entry of that name.
  */
 double fd_entry_ttl(const struct fd_ctx *c, uint64_t parent, uint64_t ino)
 {
-	if (fd_is_pending_ino(parent) || fd_is_pending_ino(ino))
+	if (fd_is_pending_ino(fd_ident_ns(c, parent)) ||
+	    fd_is_pending_ino(fd_ident_ns(c, ino)))
 		return c->opts->entry_timeout;
 	return c->opts->cache_timeout;
 }
@@ -267,7 +270,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 		pthread_mutex_lock(&c->pend_lock);
 		p = fd_pend_get(c, ino);
-		if (p && (p->state != FD_PEND_OPEN || p->is_dir))
+		/* Unlogged (also removed but still open) files resize. */
+		if (p && (p->state == FD_PEND_LOGGED || p->is_dir))
 			p = NULL;
 		pthread_mutex_unlock(&c->pend_lock);
 		if (p) {

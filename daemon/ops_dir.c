@@ -68,7 +68,7 @@ static int dir_check(struct fd_ctx *c, uint64_t ino, uint64_t *dotdot)
 		rc = !p || p->state != FD_PEND_OPEN ? -ENOENT :
 		     !p->is_dir			    ? -ENOTDIR :
 						      0;
-		*dotdot = p ? p->parent : 0;
+		*dotdot = p ? fd_ident_nodeid(c, p->parent) : 0;
 		pthread_mutex_unlock(&c->pend_lock);
 		return rc;
 	}
@@ -77,7 +77,7 @@ static int dir_check(struct fd_ctx *c, uint64_t ino, uint64_t *dotdot)
 		return ino == FD_INO_STATS ? -ENOTDIR : -ENOENT;
 	if (d->kind != FAMFS_NODE_DIR)
 		return -ENOTDIR;
-	*dotdot = d->parent;
+	*dotdot = fd_ident_nodeid(c, d->parent); /* as the kernel knows it */
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int snap_build(struct fd_ctx *c, struct fd_dsnap *s)
 	int rc = dir_check(c, ino, &dotdot);
 
 	if (!rc)
-		rc = snap_add(s, ino, S_IFDIR, ".");
+		rc = snap_add(s, fd_ident_nodeid(c, ino), S_IFDIR, ".");
 	if (!rc)
 		rc = snap_add(s, dotdot, S_IFDIR, "..");
 	if (!rc && !fd_is_pending_ino(ino)) {
@@ -99,7 +99,8 @@ static int snap_build(struct fd_ctx *c, struct fd_dsnap *s)
 				famfs_ns_get(c->ns, d->children[i]);
 
 			if (n)
-				rc = snap_add(s, n->ino, n->mode, n->name);
+				rc = snap_add(s, fd_ident_nodeid(c, n->ino),
+					      n->mode, n->name);
 		}
 		if (!rc && ino == FAMFS_INO_META)
 			rc = snap_add(s, FD_INO_STATS, S_IFREG, ".stats");

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "famfsd.h"
 
@@ -13,9 +14,28 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
+/*
+ * A pending file that has been logged since (the kernel still knows it
+ * by its temporary number): serve it from the logged node's immutable
+ * map, like any logged file. ns_lock and pend_lock NOT held.
+ */
+static void adopt_logged(struct fd_ctx *c, struct fd_handle *h, uint64_t lino)
+{
+	const struct famfs_node *n;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	n = famfs_ns_get(c->ns, lino);
+	if (n && n->kind == FAMFS_NODE_FILE && n->fmap) {
+		h->fmap = n->fmap;
+		h->fsize = n->size;
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+}
+
 static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 {
 	struct fd_pending *p;
+	uint64_t lino = 0;
 	int rc = 0;
 
 	pthread_mutex_lock(&c->pend_lock);
@@ -34,8 +54,12 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 		fd_pend_touch(c, p);
 		h->kind = FD_H_PENDING;
 		h->pend = p;
+		if (p->state == FD_PEND_LOGGED)
+			lino = p->logged_ino;
 	}
 	pthread_mutex_unlock(&c->pend_lock);
+	if (lino)
+		adopt_logged(c, h, lino);
 	return rc;
 }
 
@@ -51,6 +75,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	/* A logged object is opened by its namespace ino (ident.c); the
+	 * kernel's nodeid stays what the wire module counts. */
+	h->nodeid = ino;
+	ino = fd_canon(c, ino);
 	h->ino = ino;
 	h->writable = wants_write(fi->flags);
 	if (h->writable && c->rdonly) {
@@ -139,16 +167,59 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /*
- * Writes reach the device as they land; what fsync adds is the log entry.
- * A file or directory created through the mount is logged once it settles
- * (inode.c); fsync logs it now, so it survives a crash of the daemon.
+ * On an image file the bytes sit in the host's page cache until written
+ * back: push the file's extents to the image (a dax device has them once
+ * each write returns: writes flush the CPU caches). ns_lock NOT held.
+ */
+static int data_sync(struct fd_ctx *c, struct fd_handle *h)
+{
+	struct famfs_fmap m;
+	int rc = 0;
+
+	if (!h || h->kind == FD_H_TEXT || famfs_dev_is_dax(c->dev))
+		return 0;
+	memset(&m, 0, sizeof(m));
+	pthread_rwlock_rdlock(&c->ns_lock);
+	if (h->kind == FD_H_PENDING) {
+		pthread_mutex_lock(&c->pend_lock);
+		m = h->pend->map;
+		pthread_mutex_unlock(&c->pend_lock);
+	} else {
+		const struct famfs_node *n = famfs_ns_get(c->ns, h->ino);
+
+		if (n && n->fmap)
+			for (unsigned i = 0; i < n->fmap->count; i++)
+				m.ext[m.count++] = n->fmap->ext[i];
+	}
+	for (unsigned i = 0; !rc && i < m.count; i++) {
+		void *p = m.ext[i].devindex ?
+				  NULL :
+				  famfs_fs_ptr(c->fs, m.ext[i].offset,
+					       m.ext[i].len);
+
+		if (p && msync(p, m.ext[i].len, MS_SYNC))
+			rc = -errno;
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+	return rc;
+}
+
+/*
+ * Writes reach the device as they land. fsync makes a file that is not
+ * logged yet durable on this host (the recovery journal, journal.c; it
+ * stays renamable and deletable), and an image's bytes durable too.
  */
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
+	struct fd_ctx *c = fd_req_ctx(req);
+	int rc;
+
 	(void)datasync;
-	(void)fi;
-	fuse_reply_err(req, -fd_pend_sync(fd_req_ctx(req), ino));
+	rc = data_sync(c, (struct fd_handle *)(uintptr_t)fi->fh);
+	if (!rc)
+		rc = fd_pend_sync(c, ino);
+	fuse_reply_err(req, -rc);
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,

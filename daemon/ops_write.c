@@ -214,6 +214,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	h->kind = FD_H_PENDING;
 	h->ino = st.st_ino;
+	h->nodeid = st.st_ino;
 	h->writable = true; /* created files may always be written */
 	pthread_mutex_lock(&c->pend_lock);
 	h->pend = fd_pend_get(c, st.st_ino);
@@ -259,7 +260,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (h->kind == FD_H_PENDING && h->pend->state == FD_PEND_OPEN) {
+	if (h->kind == FD_H_PENDING && h->pend->state != FD_PEND_LOGGED) {
 		rc = fd_pend_reserve(c, h->pend, end);
 		if (rc) {
 			fd_refuse(req, -rc, "fallocate", ino, NULL,
@@ -291,34 +292,66 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 }
 
 /*
- * Namespace changes famfs cannot log on any host: EPERM on the master and
- * on clients alike (one errno table for both roles, famfsd(8) ERRORS).
+ * unlink, rmdir, rename: objects not logged yet are ordinary (rename.c).
+ * A logged name is refused with EPERM and a log line, on the master and
+ * on clients alike (one errno table for both roles, famfsd(8) ERRORS);
+ * only the master has objects that are not logged.
  */
-static void refuse_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
-		      const char *name)
+static bool ns_change(fuse_req_t req, struct fd_ctx *c, const char *op,
+		      fuse_ino_t parent, const char *name)
 {
+	if (c->role == FAMFS_ROLE_MASTER && !c->rdonly)
+		return true;
 	fd_refuse(req, EPERM, op, parent, name,
 		  "famfs is append-only: names are never removed or moved");
+	return false;
+}
+
+static void reply_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
+		     const char *name, int rc, const char *why)
+{
+	if (rc && why)
+		fd_refuse(req, -rc, op, parent, name, why);
+	else
+		fuse_reply_err(req, -rc);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	refuse_ns(req, "unlink", parent, name);
+	struct fd_ctx *c = fd_req_ctx(req);
+	const char *why;
+	int rc;
+
+	if (!ns_change(req, c, "unlink", parent, name))
+		return;
+	rc = fd_ns_remove(c, parent, name, false, &why);
+	reply_ns(req, "unlink", parent, name, rc, why);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	refuse_ns(req, "rmdir", parent, name);
+	struct fd_ctx *c = fd_req_ctx(req);
+	const char *why;
+	int rc;
+
+	if (!ns_change(req, c, "rmdir", parent, name))
+		return;
+	rc = fd_ns_remove(c, parent, name, true, &why);
+	reply_ns(req, "rmdir", parent, name, rc, why);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
-	(void)newparent;
-	(void)newname;
-	(void)flags;
-	refuse_ns(req, "rename", parent, name);
+	struct fd_ctx *c = fd_req_ctx(req);
+	const char *why;
+	int rc;
+
+	if (!ns_change(req, c, "rename", parent, name))
+		return;
+	rc = fd_ns_rename(c, parent, name, newparent, newname, flags, &why);
+	reply_ns(req, "rename", parent, name, rc, why);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,

@@ -97,6 +97,7 @@ static int open_fs(struct fd_ctx *c)
 	}
 	c->ns = famfs_fs_ns(c->fs);
 	c->dev = famfs_fs_dev(c->fs);
+	fd_access_apply(c);
 	c->role = famfs_fs_role(c->fs);
 	c->rdonly = famfs_dev_is_rdonly(c->dev);
 	c->replay_ms = ms_since(&t0);
@@ -229,12 +230,12 @@ static void startup_line(struct fd_ctx *c)
 	famfs_ns_stats(c->ns, &st);
 	human_size(famfs_dev_size(c->dev), size, sizeof(size));
 	fd_log(LOG_INFO,
-	       "%s on %s: role=%s data=%s transport=%s size=%s files=%" PRIu64
-	       " dirs=%" PRIu64 " replay=%.1fms",
+	       "%s on %s: role=%s data=%s transport=%s access=%s size=%s "
+	       "files=%" PRIu64 " dirs=%" PRIu64 " replay=%.1fms",
 	       c->opts->device,
 	       c->opts->emulator_fd >= 0 ? "emulator" : c->mnt_abs,
-	       famfs_role_name(c->role), data, fd_transport_name(c), size,
-	       st.files, st.dirs, c->replay_ms);
+	       famfs_role_name(c->role), data, fd_transport_name(c),
+	       fd_access_desc(c->opts), size, st.files, st.dirs, c->replay_ms);
 }
 
 /* Is anything still mounted on @mnt (this mount namespace)? */
@@ -315,6 +316,11 @@ int fd_session_run(struct fd_ctx *c)
 		goto out;
 	if (fd_wire_setup(c))
 		goto out_fs;
+	/* Before the mount: what the journal holds reserves its space again
+	 * (the emulator plays no host: a journal only when asked for). */
+	if (c->role == FAMFS_ROLE_MASTER && !c->rdonly &&
+	    (o->emulator_fd < 0 || fd_journal_dir(c)) && fd_journal_open(c))
+		goto out_fs;
 
 	optstr = mount_optstr(c);
 	if (!optstr || fuse_opt_add_arg(&args, "famfsd") ||
@@ -362,6 +368,9 @@ int fd_session_run(struct fd_ctx *c)
 	/* Shutting down: log everything pending that holds data. */
 	if (c->role == FAMFS_ROLE_MASTER)
 		fd_pend_commit(c, true);
+	if (fd_journal_close(c))
+		fd_log(LOG_ERR, "journal: files still open at shutdown may be "
+				"lost");
 	fd_notify_discard(c);
 	fd_handle_free_all(c);
 	fd_dirs_free_all(c);

@@ -29,16 +29,22 @@ void fd_count_write(struct fd_ctx *c)
 				  memory_order_relaxed);
 }
 
+void fd_count_fast(struct fd_ctx *c)
+{
+	atomic_fetch_add_explicit(&my_shard(c)->fast, 1, memory_order_relaxed);
+}
+
 size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 {
 	struct famfs_ns_stats st;
 	struct wire_stats ws;
-	unsigned long long reads = 0, writes = 0;
+	unsigned long long reads = 0, writes = 0, fast = 0;
 	int n;
 
 	for (int i = 0; i < FD_IO_SHARDS; i++) {
 		reads += atomic_load(&c->stats.io[i].reads);
 		writes += atomic_load(&c->stats.io[i].writes);
+		fast += atomic_load(&c->stats.io[i].fast);
 	}
 	famfs_ns_stats(c->ns, &st);
 	wire_get_stats(c->wire, &ws);
@@ -50,25 +56,28 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "ring_requests %llu\n"
 		     "read_upcalls %llu\n"
 		     "write_upcalls %llu\n"
+		     "fast_upcalls %llu\n"
 		     "passthrough_opens %llu\n"
 		     "daemon_opens %llu\n"
 		     "backing_registrations %llu\n"
 		     "log_entries %" PRIu64 "\n"
 		     "refreshes %llu\n"
 		     "pending %" PRIu64 "\n"
+		     "journaled_files %llu\n"
 		     "maps_live %" PRIu64 "\n"
 		     "map_pushes %" PRIu64 "\n"
 		     "map_closes %" PRIu64 "\n"
 		     "map_evictions %" PRIu64 "\n",
 		     famfs_role_name(c->role), fd_data_path_name(c),
 		     wire_abi_name(c->wire), fd_transport_name(c),
-		     fd_uring_served(c->uring), reads, writes,
+		     fd_uring_served(c->uring), reads, writes, fast,
 		     (unsigned long long)c->stats.passthrough_opens,
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,
 		     st.next_index, (unsigned long long)c->stats.refreshes,
-		     fd_pend_unlogged(c), ws.maps_live, ws.map_pushes,
-		     ws.map_closes, ws.map_evictions);
+		     fd_pend_unlogged(c),
+		     (unsigned long long)c->stats.journaled_files, ws.maps_live,
+		     ws.map_pushes, ws.map_closes, ws.map_evictions);
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;

@@ -352,6 +352,7 @@ static void serve(struct uq *q, struct uent *e)
 	struct fd_uring *u = q->u;
 	struct fuse_in_header in;
 	uint32_t psz = e->hdr->ring_ent_in_out.payload_sz;
+	struct fd_fast_reply fast;
 	struct fuse_buf fb;
 	size_t oplen;
 	int st;
@@ -388,6 +389,12 @@ static void serve(struct uq *q, struct uent *e)
 	atomic_store(&e->state, ENT_BUSY);
 	atomic_store(&e->unique, in.unique);
 	atomic_fetch_add_explicit(&q->served, 1, memory_order_relaxed);
+	if (fd_fast_serve(u->c, fb.mem, fb.size, &fast)) {
+		/* READ/WRITE of a logged file: no libfuse at all. */
+		fill(u, e, fast.iov, fast.count);
+		commit(q, e);
+		return;
+	}
 	cur_ent = e;
 	fuse_session_process_buf(u->se, &fb);
 	cur_ent = NULL;

@@ -64,16 +64,10 @@ static bool dax_node(void *arg, uint64_t nodeid)
 
 	if (nodeid == FD_INO_STATS)
 		return false;
-	if (fd_is_pending_ino(nodeid)) {
-		struct fd_pending *p;
-
-		pthread_mutex_lock(&c->pend_lock);
-		p = fd_pend_get(c, nodeid);
-		nodeid = p && p->state == FD_PEND_LOGGED ? p->logged_ino : 0;
-		pthread_mutex_unlock(&c->pend_lock);
-		if (!nodeid)
-			return false;
-	}
+	/* a file created through the mount keeps its nodeid once logged */
+	nodeid = fd_canon(c, nodeid);
+	if (fd_is_pending_ino(nodeid))
+		return false;
 	pthread_rwlock_rdlock(&c->ns_lock);
 	n = famfs_ns_get(c->ns, nodeid);
 	r = n && n->kind != FAMFS_NODE_DIR && S_ISREG(n->mode) && n->fmap &&

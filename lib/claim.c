@@ -149,7 +149,10 @@ int ns_reject(struct famfs_ns *ns, const struct famfs_omf_log_entry *e,
 	struct famfs_node *dir;
 	const char *name;
 
-	if (e->type == FAMFS_OMF_LOG_FILE) {
+	/* An unknown type (DELETE is reserved) is read as a FILE: a reader
+	 * that ignores the type would serve it as one. */
+	if (e->type != FAMFS_OMF_LOG_MKDIR &&
+	    e->type != FAMFS_OMF_LOG_ADD_DAXDEV) {
 		struct famfs_fmap m;
 		uint64_t fresh;
 		int64_t rc;

@@ -342,11 +342,13 @@ int famfs_ns_create(const struct famfs_omf_superblock *sb,
 	logf = &ns->fixed[FAMFS_INO_LOG];
 	init_fixed(root, FAMFS_INO_ROOT, "", S_IFDIR | 0755, FAMFS_NODE_DIR);
 	root->parent = FAMFS_INO_ROOT;
-	init_fixed(meta, FAMFS_INO_META, FAMFS_META_DIR, S_IFDIR | 0755,
-		   FAMFS_NODE_DIR);
-	init_fixed(sbf, FAMFS_INO_SUPERBLOCK, ".superblock", S_IFREG | 0444,
-		   FAMFS_NODE_META);
-	init_fixed(logf, FAMFS_INO_LOG, ".log", S_IFREG | 0644,
+	/* Root-only: the log names every file, its owner and its extents,
+	 * whatever the directory modes hide (famfs_ns_set_meta_perms). */
+	init_fixed(meta, FAMFS_INO_META, FAMFS_META_DIR,
+		   S_IFDIR | FAMFS_META_DIR_MODE, FAMFS_NODE_DIR);
+	init_fixed(sbf, FAMFS_INO_SUPERBLOCK, ".superblock",
+		   S_IFREG | FAMFS_META_FILE_MODE, FAMFS_NODE_META);
+	init_fixed(logf, FAMFS_INO_LOG, ".log", S_IFREG | FAMFS_META_FILE_MODE,
 		   FAMFS_NODE_META);
 	sbf->size = FAMFS_SUPERBLOCK_SIZE;
 	logf->size = sb->log_len;
@@ -398,6 +400,23 @@ void famfs_ns_free(struct famfs_ns *ns)
 	free(ns->slabs);
 	free(ns->ht);
 	free(ns);
+}
+
+void famfs_ns_set_meta_perms(struct famfs_ns *ns, uint32_t dir_mode,
+			     uint32_t file_mode, uint32_t uid, uint32_t gid)
+{
+	static const uint64_t inos[] = { FAMFS_INO_META, FAMFS_INO_SUPERBLOCK,
+					 FAMFS_INO_LOG };
+
+	for (unsigned i = 0; i < sizeof(inos) / sizeof(inos[0]); i++) {
+		struct famfs_node *n = &ns->fixed[inos[i]];
+
+		n->mode = (n->mode & S_IFMT) |
+			  ((n->kind == FAMFS_NODE_DIR ? dir_mode : file_mode) &
+			   07777);
+		n->uid = uid;
+		n->gid = gid;
+	}
 }
 
 void famfs_ns_set_reporter(struct famfs_ns *ns, famfs_report_fn fn, void *arg)

@@ -7,7 +7,7 @@ pkgs=(build-essential meson ninja-build pkg-config clang
       libfuse3-dev fuse3 libdaxctl-dev libinih-dev libsystemd-dev
       zlib1g-dev uuid-dev libcmocka-dev
       xz-utils attr rsync tar coreutils util-linux python3 jq
-      python3-yaml man-db
+      python3-yaml man-db git sqlite3 zip unzip vim-tiny
       clang-format systemd libclang-rt-14-dev liburing-dev)
 
 missing=()

@@ -17,6 +17,7 @@
 /* Long-only options shared by every subcommand. */
 enum {
 	OPT_UUID_FILE = 0x100,
+	OPT_JOURNAL_DIR,
 	OPT_ALLOW_SMALL,
 	OPT_OMF_VERSION,
 	OPT_JSON,
@@ -25,6 +26,7 @@ enum {
 struct cli {
 	const char *prog; /* "famfs mkfs" or "mkfs.famfs": error prefix */
 	const char *uuid_file; /* system UUID file; NULL = default */
+	const char *journal_dir; /* famfsd's journals; NULL = default */
 };
 
 /* "PROG: message" on stderr; returns @code so callers can return it. */

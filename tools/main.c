@@ -43,6 +43,9 @@ static void usage(FILE *f)
 		"  --system-uuid-file PATH  this host's system UUID (default "
 		"$FAMFS_SYSTEM_UUID_FILE,\n"
 		"                           else " FAMFS_SYSTEM_UUID_PATH ")\n"
+		"  --journal-dir DIR        famfsd's recovery journals (default "
+		"$FAMFS_JOURNAL_DIR,\n"
+		"                           else " FAMFS_JOURNAL_DIR ")\n"
 		"  -h, --help               this help; famfs COMMAND --help "
 		"for a command\n"
 		"  -V, --version            print the version\n\n" CLI_EXIT_HELP
@@ -62,10 +65,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "system-uuid-file", required_argument, NULL, OPT_UUID_FILE },
+		{ "journal-dir", required_argument, NULL, OPT_JOURNAL_DIR },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char prog[64];
-	struct cli c = { "famfs", getenv("FAMFS_SYSTEM_UUID_FILE") };
+	struct cli c = { "famfs", getenv("FAMFS_SYSTEM_UUID_FILE"),
+			 getenv("FAMFS_JOURNAL_DIR") };
 	const char *base = strrchr(argv[0], '/');
 	int opt;
 
@@ -87,6 +92,9 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_UUID_FILE:
 			c.uuid_file = optarg;
+			break;
+		case OPT_JOURNAL_DIR:
+			c.journal_dir = optarg;
 			break;
 		default:
 			return cli_bad_opt(&c, argv);

@@ -138,6 +138,37 @@ int cli_open_ro(const struct cli *c, const char *dev, famfs_report_fn fn,
 	return open_fs(c, dev, &o, out);
 }
 
+/*
+ * famfsd killed on this host may have left files in its recovery journal
+ * whose device space the log does not show: appending now could hand that
+ * space out twice. Refuse until famfsd has replayed the journal.
+ */
+static int journal_check(const struct cli *c, const char *dev,
+			 struct famfs_fs *fs)
+{
+	const char *dir = c->journal_dir && *c->journal_dir ? c->journal_dir :
+							      FAMFS_JOURNAL_DIR;
+	char path[PATH_MAX];
+	long live;
+
+	if (famfs_journal_path(dir, famfs_fs_sb(fs), path, sizeof(path)))
+		return cli_err(c, EXIT_RUNTIME, "%s: journal path too long",
+			       dir);
+	live = famfs_journal_live(path, famfs_fs_sb(fs));
+	if (live > 0)
+		return cli_err(c, EXIT_RUNTIME,
+			       "%s: famfsd's recovery journal %s holds %ld "
+			       "objects not logged yet (famfsd stopped with "
+			       "them pending); mount %s with famfsd first so "
+			       "it logs them, or delete the journal to give "
+			       "them up",
+			       dev, path, live, dev);
+	if (live < 0 && live != -ESTALE && live != -EINVAL && live != -EBADMSG)
+		return cli_err(c, EXIT_RUNTIME, "%s: reading %s: %s", dev, path,
+			       strerror((int)-live));
+	return 0;
+}
+
 int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 {
 	struct famfs_omf_uuid me;
@@ -173,6 +204,11 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 			       "%s: not the master (system UUID %s, "
 			       "superblock says %s)",
 			       dev, mine, theirs);
+	}
+	rc = journal_check(c, dev, fs);
+	if (rc) {
+		famfs_fs_close(fs);
+		return rc;
 	}
 	rc = famfs_fs_lock(fs, true);
 	if (rc == -EWOULDBLOCK) {

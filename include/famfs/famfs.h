@@ -174,6 +174,9 @@ int famfs_entry_make_daxdev(struct famfs_omf_log_entry *e, uint64_t seq,
 #define FAMFS_INO_LOG 4ULL
 #define FAMFS_INO_LOG_BASE 16ULL
 #define FAMFS_META_DIR ".meta"
+/* Default modes of .meta and its files (owner root): root-only. */
+#define FAMFS_META_DIR_MODE 0700u
+#define FAMFS_META_FILE_MODE 0400u
 
 enum famfs_node_kind {
 	FAMFS_NODE_DIR = 0, /* root, .meta, or a logged directory */
@@ -216,6 +219,9 @@ typedef void (*famfs_report_fn)(void *arg, const struct famfs_err *err);
 int famfs_ns_create(const struct famfs_omf_superblock *sb,
 		    struct famfs_ns **out);
 void famfs_ns_free(struct famfs_ns *ns);
+/* Modes (permission bits) and owner of .meta and its two files. */
+void famfs_ns_set_meta_perms(struct famfs_ns *ns, uint32_t dir_mode,
+			     uint32_t file_mode, uint32_t uid, uint32_t gid);
 void famfs_ns_set_reporter(struct famfs_ns *ns, famfs_report_fn fn, void *arg);
 
 const struct famfs_geom *famfs_ns_geom(const struct famfs_ns *ns);
@@ -320,6 +326,12 @@ int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 /* Shrink a reserved simple map to what @size bytes need; frees the rest. */
 int famfs_ns_alloc_trim(struct famfs_ns *ns, struct famfs_fmap *m,
 			uint64_t size);
+/*
+ * Reserve exactly the units of simple map @m on device 0 (a map famfsd
+ * recovers from its journal). All or nothing: -EEXIST when a unit is in
+ * use, -EINVAL for an extent that is not aligned or outside the device.
+ */
+int famfs_ns_claim(struct famfs_ns *ns, const struct famfs_fmap *m);
 /* Give reserved, never logged units back. */
 void famfs_ns_release(struct famfs_ns *ns, const struct famfs_fmap *m);
 /* Free bytes on device 0 (what statfs reports). */
@@ -375,6 +387,40 @@ void famfs_mountinfo_unescape(char *s);
 
 enum famfs_role { FAMFS_ROLE_CLIENT = 0, FAMFS_ROLE_MASTER = 1 };
 const char *famfs_role_name(enum famfs_role role);
+
+/* ---- famfsd's recovery journal (host-local; format.h) ------------------ */
+
+#define FAMFS_JOURNAL_DIR "/var/lib/famfsd"
+
+/* "@dir/<fs uuid>.journal" into @buf. -ENAMETOOLONG. */
+int famfs_journal_path(const char *dir, const struct famfs_omf_superblock *sb,
+		       char *buf, size_t len);
+void famfs_journal_header_init(struct famfs_omf_jnl_header *h,
+			       const struct famfs_omf_superblock *sb);
+/* -EINVAL not a journal (magic, version, record size), -EBADMSG CRC,
+ * -ESTALE a journal of another file system or device. */
+int famfs_journal_header_check(const struct famfs_omf_jnl_header *h,
+			       const struct famfs_omf_superblock *sb);
+/* Fill magic and CRC of a record whose other fields are set. */
+void famfs_journal_rec_seal(struct famfs_omf_jnl_rec *r);
+/* -EBADMSG magic, CRC or sequence (@seq expected) wrong: a torn or stale
+ * tail; -EINVAL a sealed record with bad fields. */
+int famfs_journal_rec_check(const struct famfs_omf_jnl_rec *r, uint64_t seq);
+
+/*
+ * Load a journal: for every object the last record about it, PUT and
+ * LOGGED only (removed objects are left out), in file order. *@out is
+ * malloc'd (free it); *@valid: bytes of the good prefix (header + good
+ * records). A missing file is an empty journal. -ESTALE / -EINVAL /
+ * -EBADMSG (header), -ENOMEM, -errno from reading.
+ */
+int famfs_journal_load(const char *path, const struct famfs_omf_superblock *sb,
+		       struct famfs_omf_jnl_rec **out, size_t *n,
+		       uint64_t *valid);
+/* Objects in the journal at @path not logged yet (PUT records), or a
+ * negative errno as famfs_journal_load. */
+long famfs_journal_live(const char *path,
+			const struct famfs_omf_superblock *sb);
 
 /* ---- mkfs --------------------------------------------------------------- */
 

@@ -264,4 +264,63 @@ static inline uint64_t famfs_log_entry_offset(uint64_t index)
 	return FAMFS_LOG_HDR_SIZE + FAMFS_LOG_ENTRY_SIZE * index;
 }
 
+/*
+ * famfsd's recovery journal: a host-local file (never on the device) that
+ * holds the metadata of objects made through the master's mount and not
+ * logged yet, so fsync and settled files survive a crash of famfsd. A
+ * header, then fixed-size records in append order, each sealed with a
+ * CRC; the first record that fails its check ends the journal (torn tail).
+ */
+#define FAMFS_JNL_MAGIC 0x314c4e4a5346414dULL /* "MAFSJNL1" */
+#define FAMFS_JNL_REC_MAGIC 0x4a52u /* "RJ" */
+#define FAMFS_JNL_VERSION 1
+
+struct famfs_omf_jnl_header {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t rec_size; /* sizeof(struct famfs_omf_jnl_rec) */
+	struct famfs_omf_uuid fs_uuid; /* the superblock's */
+	struct famfs_omf_uuid dev_uuid;
+	uint64_t dev_size;
+	uint32_t reserved; /* zero */
+	uint32_t crc; /* of the bytes before it */
+};
+
+enum famfs_jnl_type {
+	FAMFS_JNL_PUT = 1, /* an object's current state */
+	FAMFS_JNL_DEL = 2, /* removed, never logged */
+	FAMFS_JNL_LOGGED = 3, /* now in the log as ns_ino */
+};
+
+struct famfs_omf_jnl_ext {
+	uint64_t offset; /* device 0 byte offset */
+	uint64_t len;
+};
+
+struct famfs_omf_jnl_rec {
+	uint32_t magic; /* FAMFS_JNL_REC_MAGIC */
+	uint32_t type; /* enum famfs_jnl_type */
+	uint64_t seq; /* 1, 2, ... in file order */
+	uint64_t id; /* the object's id (its nodeid in the writing daemon) */
+	uint64_t parent; /* PUT: a logged directory's ino, or the id of a
+			    journaled one (>= 2^62) */
+	uint64_t ns_ino; /* LOGGED: its namespace ino */
+	uint64_t size; /* PUT, files: bytes */
+	uint32_t mode; /* PUT: S_IFREG / S_IFDIR | permission bits */
+	uint32_t uid, gid;
+	uint32_t next; /* PUT, files: extents used in ext[] */
+	char name[FAMFS_MAX_PATHLEN]; /* PUT: last component, NUL-padded */
+	struct famfs_omf_jnl_ext ext[FAMFS_MAX_SIMPLE_EXTENTS];
+	uint32_t reserved; /* zero */
+	uint32_t crc; /* of the bytes before it */
+};
+
+_Static_assert(sizeof(struct famfs_omf_jnl_header) == 64, "jnl header");
+_Static_assert(offsetof(struct famfs_omf_jnl_header, fs_uuid) == 16, "jnl");
+_Static_assert(offsetof(struct famfs_omf_jnl_header, crc) == 60, "jnl");
+_Static_assert(sizeof(struct famfs_omf_jnl_rec) == 408, "jnl rec");
+_Static_assert(offsetof(struct famfs_omf_jnl_rec, name) == 64, "jnl name");
+_Static_assert(offsetof(struct famfs_omf_jnl_rec, ext) == 144, "jnl ext");
+_Static_assert(offsetof(struct famfs_omf_jnl_rec, crc) == 404, "jnl crc");
+
 #endif /* FAMFS_FORMAT_H */

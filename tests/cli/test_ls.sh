@@ -5,12 +5,12 @@
 
 img=$(newfs a.img 8G)
 ok famfs ls "$img"
-grep -qE '^drwxr-xr-x +0 +0 +0 +2 \.meta$' "$T/out" || fail "root .meta"
+grep -qE '^drwx------ +0 +0 +0 +2 \.meta$' "$T/out" || fail "root .meta"
 [ "$(grep -c . "$T/out")" = 1 ] || fail "empty fs lists only .meta"
 ok famfs ls "$img" .meta
-grep -qE '^-r--r--r-- .* 2097152 +3 \.meta/\.superblock$' "$T/out" ||
+grep -qE '^-r-------- .* 2097152 +3 \.meta/\.superblock$' "$T/out" ||
 	fail "superblock file"
-grep -qE '^-rw-r--r-- .* 8388608 +4 \.meta/\.log$' "$T/out" || fail "log file"
+grep -qE '^-r-------- .* 8388608 +4 \.meta/\.log$' "$T/out" || fail "log file"
 # .meta files read back the device regions.
 [ "$(famfs cat "$img" .meta/.superblock | head -c 4 | od -An -tx1 | tr -d ' ')" = \
 	ff82b287 ] || fail "superblock magic via cat"

@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Crash safety: kill -9 famfsd at seeded random points during a create
-# storm. Every time, the image mounts again, fsck is clean, and every file
-# whose fsync() and close() had returned is present with its exact bytes.
-# (famfsd logs a new file once it has settled after its close, so close()
-# alone does not make it durable; fsync() must: famfsd(8), NOTES.)
+# storm that also deletes, renames and atomically replaces finished files.
+# Every time, the image mounts again, fsck is clean, every file whose
+# fsync() and close() had returned and that was not deleted or renamed
+# afterwards is present with its exact bytes, and no deleted one is.
+# fsync() does not log a file (famfsd(8), DURABILITY): the recovery journal
+# carries it over the crash. Then a cp -r-like writer (no fsync) into a
+# busy new tree: every file the journal held when famfsd died survives,
+# with its parents, and the famfs CLI refuses to append meanwhile.
 source "$(dirname "$0")/lib.sh"
 require_fuse
 setup
@@ -81,5 +85,41 @@ PYEOF
 		fail "quick$i: fsynced and closed, famfsd killed: the file is lost"
 	stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 done
+fsck_image "$img" || fail "fsck after the quick kills"
+
+# cp -r's pattern: nothing is fsynced and the new top directory stays busy,
+# so nothing can be logged; files that settled are journaled. Kill famfsd
+# once some are; those (a prefix in close order) must survive.
+start_famfsd "$img" "$mnt" "$T/uuid" --settle-ms 200
+: >"$T/tree"
+$PY "$ITEST_DIR/storm.py" tree "$mnt/tree" "$T/tree" "$SEED" \
+	>"$T/writer.log" 2>&1 &
+wpid=$!
+wait_for 30 bash -c "[ \"\$(awk '\$1 == \"journaled_files\" { print \$2 }' '$mnt/.meta/.stats')\" -ge 20 ]" ||
+	fail "no file journaled under a busy new directory"
+kept=$(meta_stat "$mnt" journaled_files)
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null || true
+kill -KILL "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
+unmount "$mnt"
+log "tree: $kept files journaled of $(wc -l <"$T/tree") closed at the kill"
+# The journal holds space the log does not show: the CLI must not append.
+if have_cli; then
+	out=$("$FAMFS_CLI" --system-uuid-file "$T/uuid" mkdir "$img" nope 2>&1) &&
+		fail "famfs mkdir appended while the journal holds files"
+	[[ $out == *"recovery journal"* ]] || fail "CLI refusal: $out"
+fi
+start_famfsd "$img" "$mnt" "$T/uuid"
+grep -q "journal: recovered" "$DLOG" || fail "nothing recovered from the journal"
+$PY "$ITEST_DIR/storm.py" check "$mnt" "$T/tree" "$kept" ||
+	fail "journaled files lost or damaged by the crash"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 fsck_image "$img" || fail "final fsck"
+[ -z "$(ls -A "$FAMFS_JOURNAL_DIR")" ] ||
+	fail "a journal remains after a clean stop: $(ls -A "$FAMFS_JOURNAL_DIR")"
+if have_cli; then
+	"$FAMFS_CLI" --system-uuid-file "$T/uuid" mkdir "$img" yes ||
+		fail "the CLI still refuses after famfsd replayed the journal"
+fi
 log "ok"

@@ -72,7 +72,19 @@ def do_openw(path):
     os.close(os.open(path, os.O_WRONLY))
 
 
+def do_rename2(src, dst, flags):
+    """renameat2(2) with "noreplace" or "exchange" (glibc has no Python
+    binding for it)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    bits = {"noreplace": 1, "exchange": 2}[flags]
+    if libc.renameat2(-100, src.encode(), -100, dst.encode(), bits):
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
 OPS = {
+    "rename2": do_rename2,
     "create": do_create,
     "createfile": do_createfile,
     "mkdir": lambda p, m="0755": os.mkdir(p, int(m, 8)),
@@ -93,6 +105,7 @@ OPS = {
     "fill": do_fill,
     "read": do_read,
     "openw": do_openw,
+    "listdir": os.listdir,
 }
 
 

@@ -103,6 +103,8 @@ _cleanup() {
 setup() {
 	mkdir -p /tmp/itest
 	T=$(mktemp -d "/tmp/itest/$ITEST_NAME.XXXXXX")
+	# famfsd's recovery journal and the CLI's check of it: per test.
+	export FAMFS_JOURNAL_DIR=$T/journal
 	trap _cleanup EXIT
 	trap 'exit 130' INT TERM
 }

@@ -183,6 +183,7 @@ int p_stats(struct emu *e, struct pstats *st)
 	if (dp)
 		sscanf(dp + 5, "%31s", st->abi);
 	st->maps_live = key(text, "\nmaps_live ");
+	st->pending = key(text, "\npending ");
 	st->map_pushes = key(text, "\nmap_pushes ");
 	st->map_closes = key(text, "\nmap_closes ");
 	st->map_evictions = key(text, "\nmap_evictions ");

@@ -45,7 +45,7 @@ struct pstats {
 	char abi[32];
 	unsigned long long read_upcalls, write_upcalls, passthrough_opens,
 		daemon_opens, backing_registrations, maps_live, map_pushes,
-		map_closes, map_evictions;
+		map_closes, map_evictions, pending;
 };
 
 /* INIT of protocol 7.@minor offering @offer (64-bit flags; INIT_EXT is

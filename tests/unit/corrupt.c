@@ -163,25 +163,14 @@ static bool span(const struct famfs_geom *g, uint64_t dev, uint64_t off,
 static bool holds_unit_of(struct fx *f, uint64_t k, const struct famfs_node *n)
 {
 	const struct famfs_omf_log_entry *e = ent(f, k);
-	const struct famfs_omf_fmap *om = &e->u.file.fmap;
 	const struct famfs_geom *g = famfs_ns_geom(f->base);
 	const struct famfs_omf_extent *x;
 	unsigned cnt;
 
-	if (e->type != FAMFS_OMF_LOG_FILE || e->seqnum != k ||
-	    e->crc != famfs_crc(e, FAMFS_LOG_ENTRY_CRC_LEN))
+	if (e->type == FAMFS_OMF_LOG_MKDIR ||
+	    e->type == FAMFS_OMF_LOG_ADD_DAXDEV || !tu_entry_sealed(e, k))
 		return false;
-	if (om->ext_type == FAMFS_OMF_EXT_SIMPLE) {
-		x = om->u.se;
-		cnt = om->nextents;
-	} else if (om->ext_type == FAMFS_OMF_EXT_INTERLEAVE) {
-		x = om->u.ie[0].strips;
-		cnt = (unsigned)om->u.ie[0].nstrips;
-	} else {
-		return false;
-	}
-	if (cnt > FAMFS_MAX_STRIPS)
-		cnt = FAMFS_MAX_STRIPS;
+	cnt = tu_raw_extents(e, &x);
 	for (unsigned a = 0; a < cnt; a++)
 		for (unsigned b = 0; b < n->fmap->count; b++) {
 			const struct famfs_extent *y = &n->fmap->ext[b];

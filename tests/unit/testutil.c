@@ -180,3 +180,27 @@ void tu_mkfs_image(const char *path, uint64_t size, uint64_t log_len,
 		fail_msg("mkfs %s: %s", path, famfs_err_str(&err, msg, 300));
 	famfs_dev_close(dev);
 }
+
+bool tu_entry_sealed(const struct famfs_omf_log_entry *e, uint64_t index)
+{
+	return e->seqnum == index &&
+	       e->crc == famfs_crc(e, FAMFS_LOG_ENTRY_CRC_LEN);
+}
+
+unsigned tu_raw_extents(const struct famfs_omf_log_entry *e,
+			const struct famfs_omf_extent **x)
+{
+	const struct famfs_omf_fmap *om = &e->u.file.fmap;
+	uint64_t n;
+
+	if (om->ext_type == FAMFS_OMF_EXT_SIMPLE) {
+		*x = om->u.se;
+		n = om->nextents;
+	} else if (om->ext_type == FAMFS_OMF_EXT_INTERLEAVE) {
+		*x = om->u.ie[0].strips;
+		n = om->u.ie[0].nstrips;
+	} else {
+		return 0;
+	}
+	return n < FAMFS_MAX_STRIPS ? (unsigned)n : FAMFS_MAX_STRIPS;
+}

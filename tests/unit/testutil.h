@@ -65,6 +65,15 @@ void tu_sparse_file(const char *path, uint64_t size);
 void tu_mkfs_image(const char *path, uint64_t size, uint64_t log_len,
 		   unsigned version, const struct famfs_omf_uuid *sysuuid);
 
+/* Seq and CRC of log entry @index are right. */
+bool tu_entry_sealed(const struct famfs_omf_log_entry *e, uint64_t index);
+/*
+ * The extents (simple) or strips (interleaved) the FILE-layout map of @e
+ * names, at most 16, in *x; 0 for an unknown extent type. No other check.
+ */
+unsigned tu_raw_extents(const struct famfs_omf_log_entry *e,
+			const struct famfs_omf_extent **x);
+
 #define TU_MiB ((uint64_t)1 << 20)
 #define TU_GiB ((uint64_t)1 << 30)
 

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The recovery journal: durability for objects that are not logged yet.
+ *
+ * Whatever the famfs log records is permanent, so fsync cannot log a file
+ * (a lock file or a database journal that is fsynced and then deleted
+ * would stay forever). Instead fsync, and the commit pass for files that
+ * settled but cannot be logged yet (a busy new parent), write the object's
+ * metadata (name, parent, mode, owner, size, extents) to a host-local file,
+ * <journal_dir>/<fs uuid>.journal, and fdatasync it. The object stays an
+ * ordinary pending file: unlink and rename append a record (synced) before
+ * they return. At the next start famfsd replays the journal before it
+ * mounts: the objects come back as pending, with their device space
+ * reserved again, and settle and get logged as usual.
+ *
+ * Crash consistency: records are fixed-size, sequence-numbered and
+ * CRC-sealed, appended in order; the first bad one ends the journal (a
+ * torn tail loses only what was not synced). File data is on the device
+ * before its record is synced. A record whose space the log now uses, whose
+ * name the log now has, or whose parent is gone, is dropped with a warning.
+ * The famfs CLI refuses to append while a journal holds objects, so their
+ * space is never handed out before famfsd has replayed them.
+ *
+ * Every function here runs with pend_lock held (and ns_lock for writing
+ * where the space or namespace is touched).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "famfsd.h"
+
+#define HDR_SIZE ((off_t)sizeof(struct famfs_omf_jnl_header))
+#define REC_SIZE ((off_t)sizeof(struct famfs_omf_jnl_rec))
+/* Rewrite the file when it holds this many records and 4x the live ones. */
+#define COMPACT_MIN 4096
+
+struct fd_journal {
+	int fd;
+	int dirfd;
+	char path[4096];
+	uint64_t nrec; /* records in the file */
+	uint64_t live; /* objects with a live PUT */
+	struct famfs_omf_jnl_rec *q; /* queued, not written yet */
+	size_t nq, capq;
+	bool broken; /* a write failed: fsync reports EIO */
+};
+
+/* The record of @p's current state (seq and seal left to the writer). */
+static void rec_of(const struct fd_pending *p, struct famfs_omf_jnl_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = FAMFS_JNL_PUT;
+	r->id = p->ino;
+	r->parent = p->parent;
+	r->size = p->is_dir ? 0 : p->size;
+	r->mode = p->mode;
+	r->uid = p->uid;
+	r->gid = p->gid;
+	snprintf(r->name, sizeof(r->name), "%s", p->name);
+	if (!p->is_dir) {
+		r->next = p->map.count;
+		for (unsigned i = 0; i < p->map.count; i++) {
+			r->ext[i].offset = p->map.ext[i].offset;
+			r->ext[i].len = p->map.ext[i].len;
+		}
+	}
+}
+
+static uint32_t rec_sum(const struct famfs_omf_jnl_rec *r)
+{
+	return famfs_crc(r, offsetof(struct famfs_omf_jnl_rec, crc));
+}
+
+static int queue(struct fd_journal *j, const struct famfs_omf_jnl_rec *r)
+{
+	if (j->nq == j->capq) {
+		size_t cap = j->capq ? j->capq * 2 : 64;
+		struct famfs_omf_jnl_rec *nq = realloc(j->q, cap * sizeof(*nq));
+
+		if (!nq)
+			return -ENOMEM;
+		j->q = nq;
+		j->capq = cap;
+	}
+	j->q[j->nq] = *r;
+	j->q[j->nq].seq = j->nrec + j->nq + 1;
+	famfs_journal_rec_seal(&j->q[j->nq]);
+	j->nq++;
+	return 0;
+}
+
+static void broken(struct fd_journal *j, const char *what, int err)
+{
+	if (!j->broken)
+		fd_log(LOG_ERR,
+		       "journal %s: %s: %s; fsync fails with EIO from now on",
+		       j->path, what, strerror(err));
+	j->broken = true;
+}
+
+static int write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf = (const char *)buf + n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+static int sync_dir(struct fd_journal *j)
+{
+	return fsync(j->dirfd) ? -errno : 0;
+}
+
+/* Write a fresh journal holding a PUT for every journaled object, and
+ * switch to it (tmp file, fdatasync, rename, directory fsync). */
+static int rewrite(struct fd_ctx *c)
+{
+	struct fd_journal *j = c->journal;
+	struct famfs_omf_jnl_header h;
+	char tmp[sizeof(j->path) + 8];
+	int fd, rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	famfs_journal_header_init(&h, famfs_fs_sb(c->fs));
+	rc = write_all(fd, &h, sizeof(h), 0);
+	j->nq = 0;
+	j->nrec = 0;
+	j->live = 0;
+	atomic_store(&c->stats.journaled_files, 0);
+	for (struct fd_pending *p = c->pending; !rc && p; p = p->next) {
+		struct famfs_omf_jnl_rec r;
+
+		if (p->state != FD_PEND_OPEN || !p->jlive)
+			continue;
+		rec_of(p, &r);
+		p->jsum = rec_sum(&r);
+		j->live++;
+		if (!p->is_dir)
+			atomic_fetch_add(&c->stats.journaled_files, 1);
+		rc = queue(j, &r);
+	}
+	if (!rc && j->nq)
+		rc = write_all(fd, j->q, j->nq * sizeof(*j->q), HDR_SIZE);
+	if (!rc && fdatasync(fd))
+		rc = -errno;
+	if (!rc && rename(tmp, j->path))
+		rc = -errno;
+	if (!rc)
+		rc = sync_dir(j);
+	if (rc) {
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = fd;
+	j->nrec = j->nq;
+	j->nq = 0;
+	return 0;
+}
+
+/* Write what is queued; fdatasync with @sync. Then keep the file small. */
+static int flush(struct fd_ctx *c, bool sync)
+{
+	struct fd_journal *j = c->journal;
+	int rc = 0;
+
+	if (j->broken)
+		return -EIO;
+	if (j->nq) {
+		rc = write_all(j->fd, j->q, j->nq * sizeof(*j->q),
+			       HDR_SIZE + (off_t)j->nrec * REC_SIZE);
+		if (rc) {
+			broken(j, "write", -rc);
+			return -EIO;
+		}
+		j->nrec += j->nq;
+		j->nq = 0;
+	}
+	if (sync && fdatasync(j->fd)) {
+		broken(j, "fdatasync", errno);
+		return -EIO;
+	}
+	if (!j->live && j->nrec) {
+		/* Nothing journaled any more: back to the bare header. A lost
+		 * truncate only leaves records that replay finds logged. */
+		if (ftruncate(j->fd, HDR_SIZE))
+			broken(j, "truncate", errno);
+		j->nrec = 0;
+	} else if (j->nrec > COMPACT_MIN && j->nrec > 4 * j->live) {
+		rc = rewrite(c);
+		if (rc) {
+			broken(j, "compaction", -rc);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Queue a PUT for @p and its unlogged ancestors where theirs is stale. */
+static int put_chain(struct fd_ctx *c, struct fd_pending *p)
+{
+	struct fd_journal *j = c->journal;
+	unsigned depth = 0;
+	int rc = 0;
+
+	while (!rc && p && p->state == FD_PEND_OPEN &&
+	       depth++ <= FAMFS_MAX_PATHLEN) {
+		struct famfs_omf_jnl_rec r;
+		uint32_t sum;
+
+		rec_of(p, &r);
+		sum = rec_sum(&r);
+		if (!p->jlive || p->jsum != sum) {
+			rc = queue(j, &r);
+			if (!rc && !p->jlive) {
+				j->live++;
+				if (!p->is_dir)
+					atomic_fetch_add(
+						&c->stats.journaled_files, 1);
+			}
+			if (!rc) {
+				p->jlive = true;
+				p->jsum = sum;
+			}
+		}
+		p = fd_is_pending_ino(p->parent) ? fd_pend_get(c, p->parent) :
+						   NULL;
+	}
+	return rc;
+}
+
+bool fd_journal_on(const struct fd_ctx *c)
+{
+	return c->journal != NULL;
+}
+
+int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p)
+{
+	int rc = put_chain(c, p);
+
+	if (rc) {
+		broken(c->journal, "queue", -rc);
+		return -EIO;
+	}
+	return flush(c, true);
+}
+
+int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p)
+{
+	int rc = put_chain(c, p);
+
+	if (rc)
+		broken(c->journal, "queue", -rc);
+	return rc;
+}
+
+int fd_journal_pass_end(struct fd_ctx *c, bool sync)
+{
+	return flush(c, sync);
+}
+
+/* Queue a DEL or LOGGED record for journaled @p. */
+static void forget(struct fd_ctx *c, struct fd_pending *p, uint32_t type,
+		   uint64_t ns_ino)
+{
+	struct famfs_omf_jnl_rec r;
+
+	if (!p->jlive)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.id = p->ino;
+	r.ns_ino = ns_ino;
+	if (queue(c->journal, &r))
+		broken(c->journal, "queue", ENOMEM);
+	p->jlive = false;
+	c->journal->live--;
+	if (!p->is_dir)
+		atomic_fetch_sub(&c->stats.journaled_files, 1);
+}
+
+void fd_journal_removed(struct fd_ctx *c, struct fd_pending *p)
+{
+	if (!c->journal || !p->jlive)
+		return;
+	forget(c, p, FAMFS_JNL_DEL, 0);
+	flush(c, true); /* a deleted file must not come back */
+}
+
+void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino)
+{
+	if (c->journal) /* ino 0: dropped, never logged */
+		forget(c, p, ino ? FAMFS_JNL_LOGGED : FAMFS_JNL_DEL, ino);
+}
+
+void fd_journal_exchanged(struct fd_ctx *c, struct fd_pending *a,
+			  struct fd_pending *b)
+{
+	bool any;
+
+	if (!c->journal)
+		return;
+	any = a->jlive || b->jlive;
+	if (any && (put_chain(c, a) || put_chain(c, b)))
+		broken(c->journal, "queue", ENOMEM);
+	if (any)
+		flush(c, true);
+}
+
+void fd_journal_moved(struct fd_ctx *c, struct fd_pending *s,
+		      struct fd_pending *t)
+{
+	bool any;
+
+	if (!c->journal)
+		return;
+	/* The name now holds @s: keep it as durable as what it replaced. */
+	any = s->jlive || (t && t->jlive);
+	if (t)
+		forget(c, t, FAMFS_JNL_DEL, 0);
+	if (any && put_chain(c, s))
+		broken(c->journal, "queue", ENOMEM);
+	if (any)
+		flush(c, true);
+}
+
+void fd_journal_free(struct fd_ctx *c)
+{
+	struct fd_journal *j = c->journal;
+
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	free(j->q);
+	free(j);
+	c->journal = NULL;
+}
+
+int fd_journal_close(struct fd_ctx *c)
+{
+	struct fd_journal *j = c->journal;
+	int rc = 0;
+
+	if (!j)
+		return 0;
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	/* Files still open at shutdown are carried over, not logged. */
+	for (struct fd_pending *p = c->pending; !rc && p; p = p->next)
+		if (p->state == FD_PEND_OPEN)
+			rc = put_chain(c, p);
+	if (!rc)
+		rc = flush(c, true);
+	pthread_mutex_unlock(&c->pend_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+	if (!rc && !j->live) {
+		if (unlink(j->path) && errno != ENOENT)
+			rc = -errno;
+		else
+			sync_dir(j);
+	} else if (!rc) {
+		fd_log(LOG_INFO,
+		       "journal %s: %" PRIu64 " objects still open at "
+		       "shutdown carried over to the next start",
+		       j->path, j->live);
+	}
+	fd_journal_free(c);
+	return rc;
+}
+
+/* ---- start-up: open and replay ------------------------------------------ */
+
+struct idmap {
+	uint64_t old, now; /* journal id -> ino in this run (0: unresolved) */
+};
+
+static uint64_t resolve(const struct idmap *m, size_t n, uint64_t ref)
+{
+	if (!fd_is_pending_ino(ref))
+		return ref;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].old == ref)
+			return m[i].now;
+	return 0;
+}
+
+/* Restore one PUT under @parent. 1 restored (*now set: a pending ino,
+ * or a logged directory's), 0 dropped, 2 found logged already. */
+static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
+		   uint64_t parent, uint64_t *now)
+{
+	char path[FAMFS_MAX_PATHLEN + 2];
+	const struct famfs_node *n = NULL;
+	struct famfs_fmap m;
+	struct fd_pending *p;
+	bool dir = S_ISDIR(r->mode);
+	const char *why = NULL;
+
+	memset(&m, 0, sizeof(m));
+	m.type = FAMFS_FMAP_SIMPLE;
+	if (fd_path_of_locked(c, parent, r->name, path, sizeof(path)) ||
+	    famfs_path_check(path, NULL) || strchr(r->name, '/'))
+		why = "not a valid famfs path";
+	if (!why && !fd_is_pending_ino(parent))
+		n = famfs_ns_lookup(c->ns, parent, r->name);
+	if (!why && !n && !fd_is_pending_ino(parent) &&
+	    famfs_ns_name_held(c->ns, parent, r->name) != -2)
+		why = "a rejected log entry holds that name";
+	if (!why && n) {
+		/* Logged before the crash (its LOGGED record was lost)? */
+		if (dir && n->kind == FAMFS_NODE_DIR) {
+			*now = n->ino;
+			return 1;
+		}
+		if (!dir && n->fmap && n->size == r->size && r->next &&
+		    n->fmap->ext[0].offset == r->ext[0].offset)
+			return 2; /* yes: nothing to do */
+		why = "the log has that name now";
+	}
+	if (!why && fd_pend_lookup(c, parent, r->name))
+		why = "named twice in the journal";
+	if (!why && !dir) {
+		m.count = (uint8_t)r->next;
+		for (unsigned i = 0; i < r->next; i++) {
+			m.ext[i].offset = r->ext[i].offset;
+			m.ext[i].len = r->ext[i].len;
+		}
+		if (famfs_fmap_capacity(&m) < r->size)
+			why = "its extents are shorter than its size";
+		else if (m.count && famfs_ns_claim(c->ns, &m))
+			why = "its space is in use now or outside the device";
+	}
+	if (!why &&
+	    fd_pend_new(c, parent, r->name, r->mode, r->uid, r->gid, &p)) {
+		famfs_ns_release(c->ns, &m);
+		why = "out of memory";
+	}
+	if (why) {
+		fd_log(LOG_WARNING, "journal: %s: %s; dropped",
+		       path[0] ? path : r->name, why);
+		return 0;
+	}
+	p->mode = r->mode;
+	p->size = dir ? 0 : r->size;
+	p->map = m;
+	p->ever_opened = true; /* a file to keep, not an unused mknod */
+	p->jlive = true;
+	*now = p->ino;
+	return 1;
+}
+
+/* Restore the PUT records, parents before children (any file order). */
+static void replay(struct fd_ctx *c, struct famfs_omf_jnl_rec *r, size_t n)
+{
+	struct idmap *m = calloc(n + 1, sizeof(*m));
+	size_t nm = 0, files = 0, dirs = 0, dropped = 0;
+	bool progress = true;
+
+	if (!m) {
+		fd_log(LOG_ERR, "journal: out of memory; nothing recovered");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		m[nm].old = r[i].id;
+		/* LOGGED: children of a directory logged before the crash. */
+		m[nm++].now = r[i].type == FAMFS_JNL_LOGGED ? r[i].ns_ino : 0;
+	}
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t parent, now = 0;
+
+			if (r[i].type != FAMFS_JNL_PUT || m[i].now)
+				continue;
+			parent = resolve(m, nm, r[i].parent);
+			if (!parent)
+				continue; /* a later pass, once it is back */
+			r[i].type = 0; /* handled */
+			progress = true;
+			switch (restore(c, &r[i], parent, &now)) {
+			case 1:
+				m[i].now = now;
+				S_ISDIR(r[i].mode) ? dirs++ : files++;
+				break;
+			case 0:
+				dropped++;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (r[i].type == FAMFS_JNL_PUT) {
+			fd_log(LOG_WARNING,
+			       "journal: %s: its directory is gone; dropped",
+			       r[i].name);
+			dropped++;
+		}
+	if (files || dirs || dropped)
+		fd_log(LOG_INFO,
+		       "journal: recovered %zu files and %zu directories not "
+		       "logged before famfsd stopped (%zu dropped)",
+		       files, dirs, dropped);
+	free(m);
+}
+
+const char *fd_journal_dir(const struct fd_ctx *c)
+{
+	const char *env = getenv("FAMFS_JOURNAL_DIR");
+
+	if (c->opts->journal_dir)
+		return c->opts->journal_dir;
+	return env && *env ? env : NULL;
+}
+
+int fd_journal_open(struct fd_ctx *c)
+{
+	const char *dir =
+		fd_journal_dir(c) ? fd_journal_dir(c) : FAMFS_JOURNAL_DIR;
+	struct famfs_omf_jnl_rec *recs = NULL;
+	struct fd_journal *j = calloc(1, sizeof(*j));
+	uint64_t valid;
+	size_t n = 0;
+	int rc;
+
+	if (!j)
+		return -ENOMEM;
+	j->fd = -1;
+	j->dirfd = -1;
+	c->journal = j;
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		rc = -errno;
+		fprintf(stderr, "famfsd: journal directory %s: %s\n", dir,
+			strerror(-rc));
+		fd_journal_free(c);
+		return rc;
+	}
+	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = j->dirfd < 0 ? -errno :
+			    famfs_journal_path(dir, famfs_fs_sb(c->fs), j->path,
+					       sizeof(j->path));
+	if (!rc)
+		rc = famfs_journal_load(j->path, famfs_fs_sb(c->fs), &recs, &n,
+					&valid);
+	if (rc == -ESTALE || rc == -EINVAL || rc == -EBADMSG) {
+		char aside[sizeof(j->path) + 16];
+
+		snprintf(aside, sizeof(aside), "%s.rejected", j->path);
+		fd_log(LOG_WARNING,
+		       "journal %s: %s; moved aside to %s, nothing recovered",
+		       j->path,
+		       rc == -ESTALE ? "written for another file system or "
+				       "device" :
+				       "not a famfsd journal or a bad header",
+		       aside);
+		rc = rename(j->path, aside) ? -errno : 0;
+	}
+	if (rc) {
+		fprintf(stderr, "famfsd: journal %s: %s\n",
+			j->path[0] ? j->path : dir, strerror(-rc));
+		fd_journal_free(c);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	replay(c, recs, n);
+	/* A fresh file with this run's ids (and no torn tail). */
+	rc = rewrite(c);
+	pthread_mutex_unlock(&c->pend_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+	free(recs);
+	if (rc) {
+		fprintf(stderr, "famfsd: journal %s: %s\n", j->path,
+			strerror(-rc));
+		fd_journal_free(c);
+	}
+	return rc;
+}
