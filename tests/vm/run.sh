@@ -111,7 +111,7 @@ fi
 # ---- initramfs ---------------------------------------------------------------
 R=$WORK/root
 MODS="nfit nd_pmem dax_pmem device_dax"
-mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,usr/local/bin,lib/modules}
+mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,usr/local/bin,lib/modules,var/lib}
 cp /bin/busybox "$R/bin/"
 install -m755 "$HERE/guest/init" "$R/init"
 : >"$R/etc/vm-modules"
