@@ -9,9 +9,18 @@
  *                                   then memcpy on the image mapping
  *   daemon_bench create MNT N       N files: create + write 4 KiB + close
  *   daemon_bench meta MNT N         stat and readdir over those N files
+ *   daemon_bench stat MNT N         stat of each of them by path
+ *   daemon_bench ls MNT N           ls -l of their directories: readdir,
+ *                                   then lstat of every entry
+ *   daemon_bench memcpy IMG REL PATTERN THREADS SECONDS
+ *                                   the limit of a data row: PATTERN
+ *                                   (randread, randwrite: 4 KiB; seqread:
+ *                                   1 MiB) with memcpy on the bytes of
+ *                                   logged file REL in the image mapping
  *
  * Prints one "name value unit" line per measurement; ratios are
- * mount / memcpy. The driver is bench/run-daemon-bench.sh.
+ * mount / memcpy. Drivers: bench/run-daemon-bench.sh, bench/run-bench.sh
+ * (which reads the value after the name).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +204,21 @@ static uint64_t stat_counter(const char *mnt, const char *key)
 	return out;
 }
 
+/* The whole image, shared and writable; its fd and size. */
+static uint8_t *map_image(const char *img, int *fd, struct stat *st)
+{
+	uint8_t *base;
+
+	*fd = open(img, O_RDWR);
+	if (*fd < 0 || fstat(*fd, st))
+		die("open", img);
+	base = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, *fd, 0);
+	if (base == MAP_FAILED)
+		die("mmap", img);
+	return base;
+}
+
 /* Find where the (logged) file lives in the image; waits for it to settle. */
 static void map_file(struct famfs_fs **fsp, const char *img, uint8_t *base,
 		     const char *rel, struct job *j)
@@ -222,6 +246,8 @@ static void map_file(struct famfs_fs **fsp, const char *img, uint8_t *base,
 		fprintf(stderr, "daemon_bench: %s never got logged\n", rel);
 		exit(2);
 	}
+	if (!j->size) /* all of it, in whole 2 MiB pieces */
+		j->size = n->size / (2 * MIB) * (2 * MIB);
 	j->npieces = 0;
 	for (uint64_t off = 0; off < j->size; off += 2 * MIB) {
 		struct famfs_piece p;
@@ -259,13 +285,7 @@ static int cmd_io(const char *mnt, const char *img, uint64_t mib)
 	snprintf(dir, sizeof(dir), "%s/bench", mnt);
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		die("mkdir", dir);
-	fd = open(img, O_RDWR);
-	if (fd < 0 || fstat(fd, &st))
-		die("open", img);
-	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED)
-		die("mmap", img);
+	base = map_image(img, &fd, &st);
 
 	for (unsigned nt = 1; nt <= MAX_THREADS; nt++) {
 		uint64_t r0 = 0, w0 = 0, r1, w1;
@@ -358,24 +378,61 @@ static int cmd_create(const char *mnt, unsigned n)
 	return 0;
 }
 
-static int cmd_meta(const char *mnt, unsigned n)
+static void stat_paths(const char *mnt, unsigned n)
 {
-	unsigned ndirs = (n - 1) / PER_DIR + 1, entries = 0;
 	char path[512];
 	struct stat st;
-	struct dirent *de;
-	double t0, dt;
-	DIR *dir;
+	double t0 = now();
 
-	t0 = now();
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/meta/d%03u/f%05u", mnt,
 			 i / PER_DIR, i);
 		if (stat(path, &st) || st.st_size != 4096)
 			die("stat", path);
 	}
-	dt = now() - t0;
-	printf("%-28s %10.0f stat/s over %u files\n", "stat", n / dt, n);
+	printf("%-28s %10.0f stat/s over %u files\n", "stat", n / (now() - t0),
+	       n);
+}
+
+/* What ls -l does: list each directory, then lstat every name in it. */
+static void ls_dirs(const char *mnt, unsigned n)
+{
+	unsigned ndirs = (n - 1) / PER_DIR + 1, stats = 0;
+	char path[512];
+	double t0 = now();
+
+	for (unsigned d = 0; d < ndirs; d++) {
+		struct dirent *de;
+		struct stat st;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "%s/meta/d%03u", mnt, d);
+		dir = opendir(path);
+		if (!dir)
+			die("opendir", path);
+		while ((de = readdir(dir))) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (fstatat(dirfd(dir), de->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW))
+				die("lstat", de->d_name);
+			stats++;
+		}
+		closedir(dir);
+	}
+	printf("%-28s %10.0f stat/s (%u files, %u dirs)\n", "ls-l",
+	       stats / (now() - t0), stats, ndirs);
+}
+
+static int cmd_meta(const char *mnt, unsigned n)
+{
+	unsigned ndirs = (n - 1) / PER_DIR + 1, entries = 0;
+	char path[512];
+	struct dirent *de;
+	double t0, dt;
+	DIR *dir;
+
+	stat_paths(mnt, n);
 	t0 = now();
 	for (unsigned d = 0; d < ndirs; d++) {
 		snprintf(path, sizeof(path), "%s/meta/d%03u", mnt, d);
@@ -392,6 +449,97 @@ static int cmd_meta(const char *mnt, unsigned n)
 	return 0;
 }
 
+struct mjob {
+	struct job j;
+	int pattern; /* RND_READ, RND_WRITE or SEQ_READ */
+	double secs;
+	unsigned seed;
+};
+
+/* @secs of @pattern with memcpy on the file's pieces; ops in j.ops. */
+static void *mem_job(void *arg)
+{
+	struct mjob *m = arg;
+	uint8_t *buf = aligned_alloc(4096, SEQ_IO);
+	uint64_t units = m->j.size / RND_IO, off = 0;
+	double end = now() + m->secs;
+
+	if (!buf)
+		die("malloc", "");
+	memset(buf, 0x5a, SEQ_IO);
+	while (now() < end) {
+		for (unsigned k = 0; k < 256; k++) {
+			if (m->pattern == SEQ_READ) {
+				memcpy(buf, piece_ptr(&m->j, off), SEQ_IO);
+				off = (off + SEQ_IO) % m->j.size;
+				continue;
+			}
+			off = (uint64_t)rand_r(&m->seed) % units * RND_IO;
+			if (m->pattern == RND_READ)
+				memcpy(buf, piece_ptr(&m->j, off), RND_IO);
+			else
+				memcpy(piece_ptr(&m->j, off), buf, RND_IO);
+		}
+		m->j.ops += 256;
+	}
+	free(buf);
+	return NULL;
+}
+
+static int cmd_memcpy(const char *img, const char *rel, const char *pattern,
+		      unsigned nt, double secs)
+{
+	static struct mjob jobs[MAX_THREADS * 4];
+	pthread_t th[MAX_THREADS * 4];
+	struct famfs_fs *fs = NULL;
+	uint64_t ops = 0;
+	struct stat st;
+	uint8_t *base;
+	double t0;
+	int fd, pat;
+
+	pat = !strcmp(pattern, "randread")  ? RND_READ :
+	      !strcmp(pattern, "randwrite") ? RND_WRITE :
+	      !strcmp(pattern, "seqread")   ? SEQ_READ :
+					      -1;
+	if (pat < 0 || !nt || nt > MAX_THREADS * 4 || !(secs > 0)) {
+		fprintf(stderr, "daemon_bench memcpy: bad arguments\n");
+		return 1;
+	}
+	base = map_image(img, &fd, &st);
+	for (unsigned i = 0; i < nt; i++) {
+		struct mjob *m = &jobs[i];
+
+		memset(m, 0, sizeof(*m));
+		map_file(&fs, img, base, rel, &m->j);
+		m->pattern = pat;
+		m->secs = secs;
+		m->seed = i + 1;
+	}
+	/* One untimed pass: no page faults in the limit. */
+	for (uint64_t off = 0; off < jobs[0].j.size; off += 4096)
+		(void)*(volatile uint8_t *)piece_ptr(&jobs[0].j, off);
+	t0 = now();
+	for (unsigned i = 0; i < nt; i++)
+		if (pthread_create(&th[i], NULL, mem_job, &jobs[i]))
+			die("pthread_create", "");
+	for (unsigned i = 0; i < nt; i++) {
+		pthread_join(th[i], NULL);
+		ops += jobs[i].j.ops;
+	}
+	t0 = now() - t0;
+	if (pat == SEQ_READ)
+		printf("%-28s %10.1f MB/s (%u threads)\n", pattern,
+		       (double)ops * SEQ_IO / t0 / 1e6, nt);
+	else
+		printf("%-28s %10.1f kIOPS (%u threads)\n", pattern,
+		       (double)ops / t0 / 1e3, nt);
+	famfs_fs_close(fs);
+	munmap(base, (size_t)st.st_size);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "io"))
@@ -401,7 +549,20 @@ int main(int argc, char **argv)
 		return cmd_create(argv[2], (unsigned)strtoul(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "meta"))
 		return cmd_meta(argv[2], (unsigned)strtoul(argv[3], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "stat")) {
+		stat_paths(argv[2], (unsigned)strtoul(argv[3], NULL, 0));
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "ls")) {
+		ls_dirs(argv[2], (unsigned)strtoul(argv[3], NULL, 0));
+		return 0;
+	}
+	if (argc == 7 && !strcmp(argv[1], "memcpy"))
+		return cmd_memcpy(argv[2], argv[3], argv[4],
+				  (unsigned)strtoul(argv[5], NULL, 0),
+				  strtod(argv[6], NULL));
 	fprintf(stderr, "usage: daemon_bench io MNT IMG [MIB] | "
-			"create MNT N | meta MNT N\n");
+			"create MNT N | meta|stat|ls MNT N |\n"
+			"       memcpy IMG REL PATTERN THREADS SECONDS\n");
 	return 1;
 }

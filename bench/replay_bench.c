@@ -3,6 +3,7 @@
  * Log replay speed against its floor, zlib crc32 over the same entry bytes.
  *
  *   replay_bench [--smoke] [--log-mib N]... [--runs N]
+ *   replay_bench --image PATH [--log-mib N]
  *
  * Builds a full log in memory (8 MiB = 15,420 entries and 256 MiB =
  * 493,447 entries by default) of realistic entries: directories holding
@@ -10,13 +11,18 @@
  * Only the metadata region is allocated; the device is never touched.
  * Prints entries/s for the CRC and for famfs_ns_create + famfs_ns_replay
  * (best of several runs, process CPU time) and the ratio. --smoke: a tiny log, one run,
- * checks the result, no timing claims.
+ * checks the result, no timing claims. --image: write that full log (8 MiB
+ * by default) with its superblock into a sparse image file instead, for
+ * timing a real mount (bench/run-bench.sh reports famfsd's mount-ready
+ * time on it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "famfs/famfs.h"
@@ -223,8 +229,44 @@ static int run(uint64_t log_mib, uint64_t limit, int runs, bool smoke)
 	return 0;
 }
 
+/* The superblock and the log at their offsets in a sparse image of the
+ * device's size. */
+static int write_image(const char *path, uint64_t log_mib)
+{
+	struct bench_log b;
+	int fd, rc = build(&b, log_mib << 20, 0);
+
+	if (rc) {
+		fprintf(stderr, "replay_bench: building the log: %s\n",
+			strerror(-rc));
+		return 1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 ||
+	    pwrite(fd, &b.sb, sizeof(b.sb), 0) != (ssize_t)sizeof(b.sb) ||
+	    pwrite(fd, b.log, b.log_len, FAMFS_LOG_OFFSET) !=
+		    (ssize_t)b.log_len ||
+	    ftruncate(fd, (off_t)b.sb.daxdev.size) || fsync(fd)) {
+		fprintf(stderr, "replay_bench: %s: %s\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(b.log);
+		return 1;
+	}
+	close(fd);
+	printf("%s: %llu MiB log, %llu entries (%llu files, %llu dirs), "
+	       "device %llu GiB\n",
+	       path, (unsigned long long)log_mib, (unsigned long long)b.nent,
+	       (unsigned long long)b.files, (unsigned long long)b.dirs,
+	       (unsigned long long)(b.sb.daxdev.size >> 30));
+	free(b.log);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *image = NULL;
 	uint64_t sizes[8];
 	int nsizes = 0, runs = 5, rc = 0;
 	bool smoke = false;
@@ -237,13 +279,17 @@ int main(int argc, char **argv)
 			sizes[nsizes++] = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
 			runs = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--image") && i + 1 < argc) {
+			image = argv[++i];
 		} else {
 			fprintf(stderr,
 				"usage: replay_bench [--smoke] [--log-mib N]... "
-				"[--runs N]\n");
+				"[--runs N] | --image PATH [--log-mib N]\n");
 			return 2;
 		}
 	}
+	if (image)
+		return write_image(image, nsizes ? sizes[0] : 8);
 	if (smoke)
 		return run(8, 2000, 1, true);
 	if (!nsizes) {

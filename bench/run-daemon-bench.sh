@@ -92,6 +92,6 @@ unmount_famfsd
 mount_famfsd
 echo "# after a remount (cold kernel caches):"
 "$bench" meta "$mnt" "$nfiles"
-echo "# again (warm, within the 1 s attribute/entry timeouts where they hold):"
+echo "# again (warm: logged names and attributes are cached for cache_timeout):"
 "$bench" meta "$mnt" "$nfiles"
 unmount_famfsd

@@ -362,9 +362,11 @@ void fd_journal_free(struct fd_ctx *c);
 bool fd_journal_on(const struct fd_ctx *c);
 /* --journal-dir, else $FAMFS_JOURNAL_DIR, else NULL (the default). */
 const char *fd_journal_dir(const struct fd_ctx *c);
-/* fsync: @p and its unlogged ancestors are durable when it returns 0.
- * -EIO when the journal cannot be written. */
-int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p);
+/* fsync: write @p's and its unlogged ancestors' records; they are durable
+ * once fd_journal_sync_end(@syncfd), called after both locks are dropped,
+ * returns 0. -EIO when the journal cannot be written. */
+int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p, int *syncfd);
+int fd_journal_sync_end(struct fd_ctx *c, int syncfd);
 /* Commit pass: @p settled but cannot be logged yet; queue it (and its
  * ancestors). fd_journal_pass_end writes the queue (synced with @sync). */
 int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p);
@@ -372,7 +374,8 @@ int fd_journal_pass_end(struct fd_ctx *c, bool sync);
 /* @p was logged as @ino, or dropped (@ino 0); the record is queued and
  * written at the pass end. */
 void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino);
-/* @p is being removed: a journaled one is forgotten durably. */
+/* @p is being removed: a journaled one is forgotten (written, synced by
+ * the next fsync). */
 void fd_journal_removed(struct fd_ctx *c, struct fd_pending *p);
 /* @s was renamed (over @t, or NULL); called after the move, before @t is
  * removed. */

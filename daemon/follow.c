@@ -110,7 +110,8 @@ static uint64_t send_new_entries(struct fd_ctx *c, uint64_t *to)
 
 			if (!node)
 				continue; /* not an object, or rejected */
-			batch[n].parent = node->parent;
+			/* The directory as the kernel knows it (ident.c). */
+			batch[n].parent = fd_ident_nodeid(c, node->parent);
 			memcpy(batch[n].name, node->name, sizeof(node->name));
 			n++;
 		}
@@ -127,7 +128,8 @@ static uint64_t send_new_entries(struct fd_ctx *c, uint64_t *to)
 	return from;
 }
 
-/* Whether (@parent, @name) is a logged entry of index [from, to). */
+/* Whether (@parent, a nodeid, @name) is a logged entry of index
+ * [from, to). */
 static bool sent_already(struct fd_ctx *c, uint64_t parent, const char *name,
 			 uint64_t from, uint64_t to)
 {
@@ -135,7 +137,7 @@ static bool sent_already(struct fd_ctx *c, uint64_t parent, const char *name,
 	bool r;
 
 	pthread_rwlock_rdlock(&c->ns_lock);
-	n = famfs_ns_lookup(c->ns, parent, name);
+	n = famfs_ns_lookup(c->ns, fd_ident_ns(c, parent), name);
 	r = n && n->ino >= FAMFS_INO_LOG_BASE + from &&
 	    n->ino < FAMFS_INO_LOG_BASE + to;
 	pthread_rwlock_unlock(&c->ns_lock);

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "famfsd.h"
 
@@ -501,7 +502,7 @@ int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 	struct fd_pending *chain[FAMFS_MAX_PATHLEN];
 	unsigned n = 0;
 	bool locked = false;
-	int rc = 0;
+	int rc = 0, syncfd = -1;
 
 	ino = fd_canon(c, ino);
 	pthread_rwlock_wrlock(&c->ns_lock);
@@ -512,7 +513,9 @@ int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
 			fd_is_pending_ino(ino) ? fd_pend_get(c, ino) : NULL;
 
 		/* Removed but still open: nothing to keep. */
-		rc = !p || p->state != FD_PEND_OPEN ? 0 : fd_journal_sync(c, p);
+		rc = !p || p->state != FD_PEND_OPEN ?
+			     0 :
+			     fd_journal_sync(c, p, &syncfd);
 		goto out;
 	}
 	while (fd_is_pending_ino(ino)) {
@@ -558,6 +561,11 @@ out:
 	reap(c);
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
+	/* The journal's disk flush, without holding up everybody else. */
+	if (!rc)
+		rc = fd_journal_sync_end(c, syncfd);
+	else if (syncfd >= 0)
+		close(syncfd);
 	return rc;
 }
 

@@ -8,8 +8,9 @@
  * settled but cannot be logged yet (a busy new parent), write the object's
  * metadata (name, parent, mode, owner, size, extents) to a host-local file,
  * <journal_dir>/<fs uuid>.journal, and fdatasync it. The object stays an
- * ordinary pending file: unlink and rename append a record (synced) before
- * they return. At the next start famfsd replays the journal before it
+ * ordinary pending file: unlink and rename append a record before they
+ * return (so a kill -9 cannot undo them; the next fsync syncs them, as a
+ * directory change on any file system). At the next start famfsd replays the journal before it
  * mounts: the objects come back as pending, with their device space
  * reserved again, and settle and get logged as usual.
  *
@@ -252,15 +253,39 @@ bool fd_journal_on(const struct fd_ctx *c)
 	return c->journal != NULL;
 }
 
-int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p)
+int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p, int *syncfd)
 {
 	int rc = put_chain(c, p);
 
+	*syncfd = -1;
 	if (rc) {
 		broken(c->journal, "queue", -rc);
 		return -EIO;
 	}
-	return flush(c, true);
+	rc = flush(c, false);
+	if (rc)
+		return rc;
+	/* The disk flush runs without the locks (fd_journal_sync_end). A
+	 * compaction meanwhile writes and syncs a new file that holds @p
+	 * too, so syncing the old one is then merely redundant. */
+	*syncfd = fcntl(c->journal->fd, F_DUPFD_CLOEXEC, 0);
+	return *syncfd < 0 ? flush(c, true) : 0;
+}
+
+int fd_journal_sync_end(struct fd_ctx *c, int syncfd)
+{
+	int err;
+
+	if (syncfd < 0)
+		return 0;
+	err = fdatasync(syncfd) ? errno : 0;
+	close(syncfd);
+	if (!err)
+		return 0;
+	pthread_mutex_lock(&c->pend_lock);
+	broken(c->journal, "fdatasync", err);
+	pthread_mutex_unlock(&c->pend_lock);
+	return -EIO;
 }
 
 int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p)
@@ -302,7 +327,10 @@ void fd_journal_removed(struct fd_ctx *c, struct fd_pending *p)
 	if (!c->journal || !p->jlive)
 		return;
 	forget(c, p, FAMFS_JNL_DEL, 0);
-	flush(c, true); /* a deleted file must not come back */
+	/* Written before unlink returns: a kill -9 cannot bring the file
+	 * back. Like a directory change elsewhere, it is synced by the next
+	 * fsync (its space can be reused only by files synced after it). */
+	flush(c, false);
 }
 
 void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino)
@@ -322,7 +350,7 @@ void fd_journal_exchanged(struct fd_ctx *c, struct fd_pending *a,
 	if (any && (put_chain(c, a) || put_chain(c, b)))
 		broken(c->journal, "queue", ENOMEM);
 	if (any)
-		flush(c, true);
+		flush(c, false); /* synced by the next fsync, as unlink */
 }
 
 void fd_journal_moved(struct fd_ctx *c, struct fd_pending *s,
@@ -339,7 +367,7 @@ void fd_journal_moved(struct fd_ctx *c, struct fd_pending *s,
 	if (any && put_chain(c, s))
 		broken(c->journal, "queue", ENOMEM);
 	if (any)
-		flush(c, true);
+		flush(c, false); /* synced by the next fsync, as unlink */
 }
 
 void fd_journal_free(struct fd_ctx *c)

@@ -5,20 +5,16 @@
 
 #include "famfs/famfs.h"
 
-/* Nodes live in fixed-size slabs indexed by log index: never moved. */
-#define NS_SLAB_SHIFT 10
-#define NS_SLAB_NODES (1u << NS_SLAB_SHIFT)
-
 struct ns_bitmap {
 	uint64_t nbits; /* 2 MiB units on the device */
 	uint64_t used; /* bits set */
 	uint64_t *w;
 };
 
+/* A name table slot: the node says which parent and name it is. */
 struct ns_dent {
-	uint64_t parent; /* 0 = empty slot */
-	uint64_t ino;
-	uint64_t hash;
+	uint64_t hash; /* ns_name_hash(parent, name) */
+	uint64_t ino; /* 0 = empty slot */
 };
 
 struct famfs_ns {
@@ -26,8 +22,10 @@ struct famfs_ns {
 	famfs_report_fn report;
 	void *report_arg;
 	struct famfs_node fixed[FAMFS_INO_LOG_BASE]; /* inos 0..15 */
-	struct famfs_node **slabs; /* node for log index i */
-	uint64_t nslabs;
+	/* Node of log index i: one array, as long as the log can hold
+	 * (reserved, touched as it fills), so nodes never move. */
+	struct famfs_node *nodes;
+	uint64_t nodes_cap;
 	uint64_t next_index; /* entries consumed */
 	uint64_t torn_reported; /* index last reported torn, +1; 0 = none */
 	bool torn; /* replay waits at a torn entry at next_index */
@@ -47,16 +45,44 @@ struct famfs_ns {
 	uint64_t pc_ino; /* 0 = empty */
 	uint8_t pc_len;
 	char pc_path[FAMFS_MAX_PATHLEN];
+	/* Replay's name hash of the entry being applied, computed early to
+	 * prefetch its table slot. A pure function of (parent, name): using
+	 * one that matches is always right. */
+	struct ns_hint {
+		uint64_t parent, hash;
+		uint8_t len;
+		char name[FAMFS_MAX_PATHLEN];
+	} hint;
 };
 
 #define NS_FMAP_CHUNK (256u << 10) /* bytes of maps per chunk */
 
+/*
+ * Zeroed memory for the namespace's arrays. Big ones (16 MiB and up: the
+ * nodes and name table of a log of 64 MiB or more) are anonymous pages,
+ * reserved without commitment, huge where the kernel has them: fewer
+ * faults and TLB misses for tables probed at random. Smaller ones come
+ * from the heap, which reuses memory. Free with the same @len.
+ */
+void *ns_big_alloc(size_t len);
+void ns_big_free(void *p, size_t len);
+
 uint64_t ns_name_hash(uint64_t parent, const char *name, size_t len);
 struct famfs_node *ns_node(const struct famfs_ns *ns, uint64_t ino);
-/* Slot for a log index (allocating its slab); NULL on ENOMEM. */
+/* Start loading the node slot of log index @index for writing. */
+void ns_prefetch_slot(const struct famfs_ns *ns, uint64_t index);
+/* Slot for a log index; NULL past the log's capacity. */
 struct famfs_node *ns_slot(struct famfs_ns *ns, uint64_t index);
 int ns_link(struct famfs_ns *ns, struct famfs_node *dir,
 	    struct famfs_node *child);
+/* ns_link with the name's hash already computed (ns_name_hash). */
+int ns_link_hashed(struct famfs_ns *ns, struct famfs_node *dir,
+		   struct famfs_node *child, uint64_t hash);
+/* Start loading the table slot of @hash (a hint, no effect on results). */
+void ns_prefetch(const struct famfs_ns *ns, uint64_t hash);
+/* Name hash of (@parent, @name/@len): the hint's when it matches. */
+uint64_t ns_hash_hinted(const struct famfs_ns *ns, uint64_t parent,
+			const char *name, size_t len);
 /* Room for @n more directory entries without rehashing. */
 int ns_reserve(struct famfs_ns *ns, uint64_t n);
 /* Bytes a map with @count extents takes (only those are stored). */
@@ -121,6 +147,10 @@ int ns_find_parent(struct famfs_ns *ns, const char *path,
 /* Any node holding (parent, name), rejected ones included; NULL if free. */
 const struct famfs_node *ns_holder(const struct famfs_ns *ns, uint64_t parent,
 				   const char *name, size_t len);
+/* ns_holder with @hash = ns_name_hash(parent, name, len). */
+const struct famfs_node *ns_holder_hashed(const struct famfs_ns *ns,
+					  uint64_t parent, const char *name,
+					  size_t len, uint64_t hash);
 /* Put a rejected entry's name in the table (not in the directory). */
 int ns_hold_name(struct famfs_ns *ns, struct famfs_node *dir,
 		 struct famfs_node *n);

@@ -7,6 +7,7 @@
  * bookkeeping of units and names.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,8 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	struct famfs_node *dir = NULL, *n;
 	const char *name = NULL;
 	const struct famfs_node *old;
+	uint64_t hash;
+	size_t len;
 	int rc;
 
 	rc = ns_find_parent(ns, path, &dir, &name, index, err);
@@ -127,7 +130,9 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 
 		return r2 ? r2 : rc;
 	}
-	old = ns_holder(ns, dir->ino, name, strlen(name));
+	len = strlen(name);
+	hash = ns_hash_hinted(ns, dir->ino, name, len);
+	old = ns_holder_hashed(ns, dir->ino, name, len, hash);
 	if (old) {
 		rc = famfs_err_set(
 			err, (int64_t)index, "relpath", -EEXIST,
@@ -151,7 +156,7 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	n = ns_slot(ns, index);
 	if (!n)
 		return -ENOMEM;
-	memset(n, 0, sizeof(*n));
+	*n = (struct famfs_node){ .ino = 0 };
 	if (m) {
 		n->fmap = ns_fmap_new(ns, m->count);
 		if (!n->fmap)
@@ -170,9 +175,9 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	n->log_index = (int64_t)index;
 	n->uid = uid;
 	n->gid = gid;
-	n->name_len = (uint8_t)strlen(name);
-	memcpy(n->name, name, n->name_len + 1);
-	rc = ns_link(ns, dir, n);
+	n->name_len = (uint8_t)len;
+	memcpy(n->name, name, len + 1);
+	rc = ns_link_hashed(ns, dir, n, hash);
 	if (rc)
 		goto err_free;
 	if (m) {
@@ -218,6 +223,54 @@ int ns_apply(struct famfs_ns *ns, const struct famfs_omf_log_entry *e,
 	}
 }
 
+/*
+ * The name table slot an entry probes is a cache miss on a big log: as
+ * soon as the entry is copied, guess its parent (the last one resolved),
+ * hash the name and start loading the slot, so the miss overlaps the CRC
+ * and the checks. The bytes are not checked yet: they only choose what to
+ * prefetch, and apply uses the hash only for the same parent and name.
+ */
+static void prefetch_name(struct famfs_ns *ns,
+			  const struct famfs_omf_log_entry *e)
+{
+	const char *path = e->type == FAMFS_OMF_LOG_FILE  ? e->u.file.relpath :
+			   e->type == FAMFS_OMF_LOG_MKDIR ? e->u.mkdir.relpath :
+							    NULL;
+	struct ns_hint *h = &ns->hint;
+	const char *slash, *name;
+	size_t len;
+
+	if (!path)
+		return;
+	len = strnlen(path, FAMFS_MAX_PATHLEN);
+	if (len == FAMFS_MAX_PATHLEN)
+		return;
+	slash = memrchr(path, '/', len);
+	if (!slash)
+		h->parent = FAMFS_INO_ROOT;
+	else if (ns->pc_ino && (size_t)(slash - path) == ns->pc_len &&
+		 !memcmp(path, ns->pc_path, ns->pc_len))
+		h->parent = ns->pc_ino;
+	else
+		return; /* ns_find_parent will resolve it */
+	name = slash ? slash + 1 : path;
+	h->len = (uint8_t)(len - (size_t)(name - path));
+	memcpy(h->name, name, h->len);
+	h->hash = ns_name_hash(h->parent, h->name, h->len);
+	ns_prefetch(ns, h->hash);
+}
+
+/* Entries are read once, in order, with work in between: ask for the
+ * next one early so its copy does not wait for memory. */
+static void prefetch_entry(const uint8_t *log, uint64_t i)
+{
+	const uint8_t *p = log + famfs_log_entry_offset(i);
+
+	for (size_t off = 0; off < sizeof(struct famfs_omf_log_entry);
+	     off += 64)
+		__builtin_prefetch(p + off);
+}
+
 /* Check one entry copied out of the log; retry once after invalidating. */
 static int read_entry(struct famfs_ns *ns, const uint8_t *log, uint64_t i,
 		      void (*invalidate)(const void *, size_t),
@@ -228,6 +281,7 @@ static int read_entry(struct famfs_ns *ns, const uint8_t *log, uint64_t i,
 	int rc;
 
 	memcpy(e, src, sizeof(*e));
+	prefetch_name(ns, e);
 	rc = ns_entry_check(e, i, &ns->geom, err, m);
 	if (rc == -EBADMSG && invalidate) {
 		invalidate(src, sizeof(*e));
@@ -296,6 +350,10 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 		struct famfs_omf_log_entry e;
 		struct famfs_fmap m;
 
+		if (i + 1 < end) {
+			prefetch_entry(log, i + 1);
+			ns_prefetch_slot(ns, i + 2);
+		}
 		famfs_err_clear(&err);
 		rc = read_entry(ns, log, i, invalidate, &e, &m, &err);
 		if (rc == -EBADMSG && !sealed_after(log, i, end, invalidate)) {

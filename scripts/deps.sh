@@ -8,7 +8,8 @@ pkgs=(build-essential meson ninja-build pkg-config clang
       zlib1g-dev uuid-dev libcmocka-dev
       xz-utils attr rsync tar coreutils util-linux python3 jq
       python3-yaml man-db git sqlite3 zip unzip vim-tiny
-      clang-format systemd libclang-rt-14-dev liburing-dev)
+      clang-format systemd libclang-rt-14-dev liburing-dev
+      fio)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -261,6 +261,18 @@ uint64_t emu_send(struct emu *e, uint32_t opcode, uint64_t nodeid,
 	return unique;
 }
 
+static void keep_note(struct emu *e, const void *msg, size_t n)
+{
+	unsigned slot;
+
+	if (e->raw_tail - e->raw_head == EMU_RAW_NOTES)
+		return; /* full: tests look at the first ones */
+	slot = e->raw_tail++ % EMU_RAW_NOTES;
+	e->raw_len[slot] =
+		n < EMU_RAW_NOTE_MAX ? (unsigned)n : EMU_RAW_NOTE_MAX;
+	memcpy(e->raw_note[slot], msg, e->raw_len[slot]);
+}
+
 ssize_t emu_recv(struct emu *e, void *buf, size_t cap)
 {
 	struct pollfd p = { .fd = e->fd, .events = POLLIN };
@@ -280,8 +292,22 @@ ssize_t emu_recv(struct emu *e, void *buf, size_t cap)
 			return n;
 		/* A notification: the kernel processes it in write(2). */
 		e->nnotify++;
+		keep_note(e, buf, (size_t)n);
 		emu_notify(e, buf, (size_t)n);
 	}
+}
+
+size_t emu_take_note(struct emu *e, void *buf, size_t cap)
+{
+	unsigned slot;
+	size_t n;
+
+	if (e->raw_head == e->raw_tail)
+		return 0;
+	slot = e->raw_head++ % EMU_RAW_NOTES;
+	n = e->raw_len[slot] < cap ? e->raw_len[slot] : cap;
+	memcpy(buf, e->raw_note[slot], n);
+	return n;
 }
 
 ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,

@@ -24,6 +24,8 @@ enum emu_kernel {
 };
 
 #define EMU_MAX_DEVS 16
+#define EMU_RAW_NOTES 64
+#define EMU_RAW_NOTE_MAX 192
 #define EMU_MAX_BACKINGS 512
 #define EMU_MAX_NOTES 4096
 #define EMU_MAX_NODES 256
@@ -95,6 +97,12 @@ struct emu {
 	bool node_dax[EMU_MAX_NODES];
 	uint64_t unique;
 	unsigned nnotify; /* notifications received */
+	/* The first EMU_RAW_NOTES of them (bytes cut at EMU_RAW_NOTE_MAX),
+	 * for emu_take_note: they may arrive before the reply a test waits
+	 * for. */
+	uint8_t raw_note[EMU_RAW_NOTES][EMU_RAW_NOTE_MAX];
+	unsigned raw_len[EMU_RAW_NOTES];
+	unsigned raw_head, raw_tail;
 	char logpath[256]; /* the daemon's stderr */
 };
 
@@ -118,6 +126,10 @@ ssize_t emu_recv(struct emu *e, void *buf, size_t cap);
 ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 const void *a1, size_t l1, const void *a2, size_t l2,
 		 void *buf, size_t cap);
+
+/* The oldest notification emu_call skipped and kept: its length (into
+ * @buf, at most @cap bytes), or 0 when none is left. */
+size_t emu_take_note(struct emu *e, void *buf, size_t cap);
 
 /* Print the daemon's stderr log (after a failed case). */
 void emu_dump_log(const struct emu *e);

@@ -196,21 +196,35 @@ static bool is_entry(const uint8_t *r, ssize_t n, uint64_t parent,
 	       !memcmp(r + 32, name, l);
 }
 
+static void count(const uint8_t *r, ssize_t n, uint64_t parent,
+		  const char *name, const char *old, struct seen *s)
+{
+	if (n < 16 || g64(r + 8) != 0)
+		return; /* not a notification */
+	s->entry += is_entry(r, n, parent, name);
+	s->old += is_entry(r, n, parent, old);
+	if (err_of(r) == NOTIFY_INVAL_INODE && n >= 40 && g64(r + 16) == parent)
+		s->inode++;
+}
+
 /*
- * Count notifications about directory @parent for up to @ms milliseconds;
- * with @until_both, stop once the entry and the inode were both seen.
+ * Count notifications about directory @parent (those emu_call passed over
+ * first) for up to @ms milliseconds; with @until_both, stop once the entry
+ * and the inode were both seen.
  */
 static void watch(struct emu *e, uint64_t parent, const char *name,
 		  const char *old, int ms, bool until_both, struct seen *s)
 {
 	static uint8_t r[4096];
 	struct timespec t0, t;
+	size_t kept;
 
+	while ((kept = emu_take_note(e, r, sizeof(r))))
+		count(r, (ssize_t)kept, parent, name, old, s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { .fd = e->fd, .events = POLLIN };
 		long left;
-		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 +
@@ -219,14 +233,7 @@ static void watch(struct emu *e, uint64_t parent, const char *name,
 			return;
 		if (poll(&p, 1, (int)left) != 1)
 			return;
-		n = recv(e->fd, r, sizeof(r), 0);
-		if (n < 16 || g64(r + 8) != 0)
-			continue; /* not a notification */
-		s->entry += is_entry(r, n, parent, name);
-		s->old += is_entry(r, n, parent, old);
-		if (err_of(r) == NOTIFY_INVAL_INODE && n >= 40 &&
-		    g64(r + 16) == parent)
-			s->inode++;
+		count(r, recv(e->fd, r, sizeof(r), 0), parent, name, old, s);
 	}
 }
 
@@ -448,33 +455,48 @@ static int case_client_follow(void)
 	return 0;
 }
 
-/* Master: an object logged by the commit pass is invalidated once. */
+/* CREATE @name in @parent, write 4 KiB, RELEASE: the nodeid or 0. */
+static uint64_t make_file(struct emu *e, uint64_t parent, const char *name)
+{
+	static uint8_t r[512], data[4096];
+	uint8_t in[16] = { 0 };
+	uint32_t v = O_RDWR | O_CREAT | O_EXCL;
+	uint64_t nid, fh;
+	ssize_t n;
+
+	memcpy(in, &v, 4);
+	v = S_IFREG | 0644;
+	memcpy(in + 4, &v, 4);
+	n = emu_call(e, OP_CREATE, parent, in, sizeof(in), name,
+		     strlen(name) + 1, r, sizeof(r));
+	if (n < 16 + 128 || err_of(r))
+		return 0;
+	nid = g64(r + 16);
+	fh = g64(r + 16 + 128);
+	memset(data, 7, sizeof(data));
+	if (p_write(e, nid, fh, 0, data, sizeof(data)) != sizeof(data) ||
+	    p_release(e, nid, fh))
+		return 0;
+	return nid;
+}
+
+/* Master: an object logged by the commit pass is invalidated once, under
+ * its directory's nodeid (a directory made through the mount keeps its
+ * temporary one). */
 static int case_master_once(void)
 {
 	static struct emu e;
-	static uint8_t r[512], data[4096];
+	static uint8_t r[512];
 	struct dec_init di;
-	struct seen s = { 0, 0, 0 };
-	uint8_t in[16] = { 0 };
-	uint32_t v;
-	uint64_t nid;
+	struct seen s = { 0, 0, 0 }, sp = { 0, 0, 0 };
+	uint8_t in[8] = { 0 };
+	uint32_t mode = 0755;
+	uint64_t pd;
 	ssize_t n;
 
 	if (start(&e, uuidf, "1000", "0", &di))
 		return -1;
-	v = O_RDWR | O_CREAT | O_EXCL;
-	memcpy(in, &v, 4);
-	v = S_IFREG | 0644;
-	memcpy(in + 4, &v, 4);
-	n = emu_call(&e, OP_CREATE, ino_dir, in, sizeof(in), "made", 5, r,
-		     sizeof(r));
-	CHECK(n >= 16 + 128 && !err_of(r), "CREATE sub/made");
-	nid = g64(r + 16);
-	memset(data, 7, sizeof(data));
-	CHECK(p_write(&e, nid, g64(r + 16 + 128), 0, data, sizeof(data)) ==
-		      sizeof(data),
-	      "write");
-	CHECK(!p_release(&e, nid, g64(r + 16 + 128)), "release");
+	CHECK(make_file(&e, ino_dir, "made"), "sub/made");
 	watch(&e, ino_dir, "made", "f2", 3000, true, &s);
 	CHECK(s.entry == 1 && s.inode == 1,
 	      "INVAL_ENTRY(sub, made) %u, INVAL_INODE(sub) %u within 3 s",
@@ -483,6 +505,17 @@ static int case_master_once(void)
 	CHECK(s.entry == 1 && s.inode == 1 && !s.old,
 	      "%u INVAL_ENTRY, %u INVAL_INODE for one logged file (%u for f2)",
 	      s.entry, s.inode, s.old);
+
+	memcpy(in, &mode, 4);
+	n = emu_call(&e, OP_MKDIR, 1, in, sizeof(in), "pd", 3, r, sizeof(r));
+	CHECK(n == 16 + 128 && !err_of(r), "MKDIR pd");
+	pd = g64(r + 16);
+	CHECK(make_file(&e, pd, "x"), "pd/x");
+	watch(&e, pd, "x", "made", 3000, true, &sp);
+	watch(&e, pd, "x", "made", 500, false, &sp);
+	CHECK(sp.entry == 1 && sp.inode == 1,
+	      "INVAL_ENTRY(pd by its nodeid, x) %u, INVAL_INODE(pd) %u",
+	      sp.entry, sp.inode);
 	CHECK(emu_stop(&e) == 0, "daemon exit status not 0");
 	return 0;
 }
