@@ -38,6 +38,7 @@
 
 #include "famfsd.h"
 #include "uring_abi.h"
+#include "wire.h"
 
 #define FD_URING_DEPTH 4
 #define FD_URING_HEAD 4096 /* room for the in header + op args */
@@ -405,6 +406,8 @@ static void serve(struct uq *q, struct uent *e)
 	fb.size = in.len;
 	memcpy(fb.mem, &in, sizeof(in));
 	memcpy((char *)fb.mem + sizeof(in), e->hdr->op_in, oplen);
+	/* The wire module sees every request, whatever carried it. */
+	wire_request_seen(u->c->wire, fb.mem, fb.size);
 	atomic_store(&e->state, ENT_BUSY);
 	atomic_store(&e->unique, in.unique);
 	atomic_fetch_add_explicit(&q->served, 1, memory_order_relaxed);
