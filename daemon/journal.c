@@ -297,9 +297,16 @@ int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p)
 	return rc;
 }
 
-int fd_journal_pass_end(struct fd_ctx *c, bool sync)
+int fd_journal_pass_end(struct fd_ctx *c, bool sync, int *syncfd)
 {
-	return flush(c, sync);
+	int rc = flush(c, false);
+
+	*syncfd = -1;
+	if (rc || !sync)
+		return rc;
+	/* Synced by the caller once the locks are dropped (as fsync). */
+	*syncfd = fcntl(c->journal->fd, F_DUPFD_CLOEXEC, 0);
+	return *syncfd < 0 ? flush(c, true) : 0;
 }
 
 /* Queue a DEL or LOGGED record for journaled @p. */
