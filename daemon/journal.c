@@ -162,13 +162,16 @@ static int rewrite(struct fd_ctx *c)
 		rc = -errno;
 	if (!rc && rename(tmp, j->path))
 		rc = -errno;
-	if (!rc)
-		rc = sync_dir(j);
 	if (rc) {
 		close(fd);
 		unlink(tmp);
 		return rc;
 	}
+	/* Renamed: this is the journal now, whatever the directory says. */
+	rc = sync_dir(j);
+	if (rc)
+		fd_log(LOG_WARNING, "journal %s: directory fsync: %s", j->path,
+		       strerror(-rc));
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = fd;
