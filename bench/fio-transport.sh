@@ -10,7 +10,7 @@
 # servers interleaved, medians printed with their ratios.
 #
 #   FAMFS_BENCH_PTHP_314=PATH passthrough_hp built against libfuse 3.14
-#   FAMFS_BENCH_PTHP_318=PATH   a 3.18 build (run with -o io_uring and
+#   FAMFS_BENCH_PTHP_318=PATH a 3.18 build (run with -o io_uring and
 #                             --nopassthrough, so it serves the data itself)
 #   ROUNDS (3), RUNTIME (seconds per fio row, 3), JOBS ("1 2 4")
 #   DAEMON_BENCH=1            also run bench/daemon_bench io (1 and 2
