@@ -233,7 +233,7 @@ static void startup_line(struct fd_ctx *c)
 {
 	struct famfs_ns_stats st;
 	char size[32];
-	const char *data = "daemon (mmap not coherent across hosts)";
+	const char *data = "daemon (mmap not coherent across hosts) abi=none";
 
 	if (!fd_data_path_known(c))
 		data = "decided at INIT (see the next line)";
@@ -397,7 +397,7 @@ int fd_session_run(struct fd_ctx *c)
 	} else {
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	}
-	wire_close_backings(c->wire);
+	wire_unmount(c->wire); /* close every map and device id */
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:

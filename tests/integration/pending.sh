@@ -164,6 +164,25 @@ ino2=$(stat -c %i "$mnt/id/f")
 : "$ino_dir"
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 
+# A file fsynced over and over (a database kept open): the journal is
+# compacted in place and stays small; a kill -9 keeps the last fsync.
+start_famfsd "$img" "$mnt" "$T/uuid"
+$PY - "$mnt/id/db" "$DPID" <<'PYEOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+for i in range(4500):
+    os.write(fd, b"%c" % (65 + i % 26))
+    os.fsync(fd)
+os.kill(int(sys.argv[2]), 9)
+PYEOF
+wait "$DPID" 2>/dev/null || true
+unmount "$mnt"
+jsize=$(stat -c %s "$FAMFS_JOURNAL_DIR"/*.journal)
+[ "$jsize" -lt $((4096 * 408)) ] || fail "journal not compacted: $jsize bytes"
+start_famfsd "$img" "$mnt" "$T/uuid"
+[ "$(stat -c %s "$mnt/id/db")" = 4500 ] || fail "id/db: $(stat -c %s "$mnt/id/db") bytes"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+
 # journal_dir from the config file wins over $FAMFS_JOURNAL_DIR.
 printf '[famfsd]\njournal_dir = %s\n' "$T/jc" >"$T/conf"
 start_famfsd "$img" "$mnt" "$T/uuid" -c "$T/conf"
@@ -183,6 +202,6 @@ stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 fsck_image "$img" || fail "fsck"
 "$FAMFS_CLI" ls -R "$img" | awk '{ print $NF }' | grep -v '^\.meta' |
 	sort >"$T/log.names"
-printf '%s\n' id id/f id/g2 id/j keep keep/k logged logged/old | sort |
+printf '%s\n' id id/db id/f id/g2 id/j keep keep/k logged logged/old | sort |
 	diff - "$T/log.names" || fail "the log holds other names than the kept ones"
 log "ok"
