@@ -48,6 +48,10 @@ rc=0
 # Even with no mount visible (another mount namespace): the lock holds.
 FAMFS_MOUNTINFO=/dev/null mkfs_refused "served by famfsd on this host" \
 	"$T/hard.img"
+# Readers are welcome while it is served.
+"$FAMFS_CLI" fsck "$T/hard.img" >/dev/null || fail "fsck of a served image"
+logged() { "$FAMFS_CLI" ls "$T/sym.img" 2>&1 | grep -q ' f$'; }
+wait_for 10 logged || fail "ls of a served image: $("$FAMFS_CLI" ls "$T/sym.img" 2>&1)"
 # A namesake elsewhere is a different file: it formats.
 "$FAMFS_CLI" --system-uuid-file "$T/uuid" mkfs "$T/B/a.img" >/dev/null ||
 	fail "mkfs of an unrelated a.img refused"
