@@ -20,8 +20,9 @@ make_fs "$img" $((4 << 30)) "$T/uuid"
 ln "$img" "$T/hard.img"
 ln -s "$img" "$T/sym.img"
 mount --bind "$T/A" "$T/bind" || skip "mount --bind failed"
-# The bind mount goes before the usual cleanup (which removes $T).
-trap 'rc=$?; umount -l "$T/bind" 2>/dev/null || true; (exit $rc); _cleanup' EXIT
+# The bind mount goes before the usual cleanup (which removes $T); no
+# errexit in the trap, or a failed test would skip the cleanup.
+trap 'rc=$?; set +e; umount -l "$T/bind" 2>/dev/null; (exit $rc); _cleanup' EXIT
 truncate -s 4G "$T/B/a.img"
 
 mkfs_refused() { # WHY PATH...
