@@ -183,6 +183,22 @@ start_famfsd "$img" "$mnt" "$T/uuid"
 [ "$(stat -c %s "$mnt/id/db")" = 4500 ] || fail "id/db: $(stat -c %s "$mnt/id/db") bytes"
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 
+# SIGTERM while a writer holds a file open: it is carried over in the
+# journal, not frozen half-written in the log; the next start has it.
+start_famfsd "$img" "$mnt" "$T/uuid"
+exec 3>"$mnt/id/open"
+echo half >&3
+term_famfsd "$DPID"
+exec 3>&-
+unmount "$mnt"
+"$FAMFS_CLI" ls -R "$img" | grep -q 'id/open$' && fail "an open file was logged"
+! "$FAMFS_CLI" --system-uuid-file "$T/uuid" mkdir "$img" nope 2>/dev/null ||
+	fail "the CLI appended over a carried-over file"
+start_famfsd "$img" "$mnt" "$T/uuid"
+[ "$(cat "$mnt/id/open")" = half ] || fail "carried-over file lost"
+rm "$mnt/id/open" # still pending: the user can drop it
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+
 # journal_dir from the config file wins over $FAMFS_JOURNAL_DIR.
 printf '[famfsd]\njournal_dir = %s\n' "$T/jc" >"$T/conf"
 start_famfsd "$img" "$mnt" "$T/uuid" -c "$T/conf"
