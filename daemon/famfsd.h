@@ -368,9 +368,10 @@ const char *fd_journal_dir(const struct fd_ctx *c);
 int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p, int *syncfd);
 int fd_journal_sync_end(struct fd_ctx *c, int syncfd);
 /* Commit pass: @p settled but cannot be logged yet; queue it (and its
- * ancestors). fd_journal_pass_end writes the queue (synced with @sync). */
+ * ancestors). fd_journal_pass_end writes the queue; with @sync, *@syncfd
+ * is to be passed to fd_journal_sync_end once the locks are dropped. */
 int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p);
-int fd_journal_pass_end(struct fd_ctx *c, bool sync);
+int fd_journal_pass_end(struct fd_ctx *c, bool sync, int *syncfd);
 /* @p was logged as @ino, or dropped (@ino 0); the record is queued and
  * written at the pass end. */
 void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino);

@@ -67,7 +67,7 @@ FAMFS_MOUNTINFO=/dev/null timeout 20 "$FAMFS_CLI" \
 new_uuid "$T/uuid2"
 mkdir -p "$T/mnt2"
 rc=0
-"$FAMFSD" -f -r master -u "$T/uuid2" "$T/hard.img" "$T/mnt2" \
+timeout 30 "$FAMFSD" -f -r master -u "$T/uuid2" "$T/hard.img" "$T/mnt2" \
 	2>"$T/err" || rc=$?
 [ $rc = 2 ] && grep -q "a famfsd already serves it as master" "$T/err" ||
 	fail "second master: $rc $(cat "$T/err")"
@@ -80,17 +80,17 @@ mkfs_refused "served by famfsd on this host" "$img" "$T/bind/a.img"
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 
 # A famfs command using it (use lock shared), and one writing (append).
-"$PY" "$HOLD" "$T/hard.img" 0 shared >"$T/hold.out" &
+"$PY" "$HOLD" "$T/hard.img" 0 shared >"$T/hold0.out" &
 holder=$!
-wait_for 5 grep -q held "$T/hold.out" || fail "holder"
+wait_for 5 grep -q held "$T/hold0.out" || fail "holder"
 mkfs_refused "in use by another famfs command on this host" "$T/sym.img"
 kill "$holder"
 wait "$holder" 2>/dev/null || true
-"$PY" "$HOLD" "$T/bind/a.img" 1 >"$T/hold.out" &
+"$PY" "$HOLD" "$T/bind/a.img" 1 >"$T/hold1.out" &
 holder=$!
-wait_for 5 grep -q held "$T/hold.out" || fail "holder"
+wait_for 5 grep -q held "$T/hold1.out" || fail "holder"
 rc=0
-"$FAMFSD" -f -u "$T/uuid" "$img" "$mnt" 2>"$T/err" || rc=$?
+timeout 30 "$FAMFSD" -f -u "$T/uuid" "$img" "$mnt" 2>"$T/err" || rc=$?
 [ $rc = 2 ] && grep -q "another writer on this host holds the log (a famfs command" \
 	"$T/err" || fail "famfsd under a CLI writer: $rc $(cat "$T/err")"
 kill "$holder"
