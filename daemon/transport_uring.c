@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "famfsd.h"
 #include "uring_abi.h"
 #include "wire.h"
@@ -87,37 +88,6 @@ struct fd_uring {
 };
 
 static __thread struct uent *cur_ent;
-
-/*
- * A kernel cpulist file ("0-3,8-11") into @set; returns the highest CPU
- * + 1, or 0 when it cannot be read.
- */
-static unsigned cpulist(const char *path, cpu_set_t *set)
-{
-	FILE *f = fopen(path, "re");
-	unsigned lo, hi, n = 0;
-	char sep = ',';
-
-	CPU_ZERO(set);
-	if (!f)
-		return 0;
-	while (sep == ',' && fscanf(f, "%u", &lo) == 1) {
-		hi = lo;
-		if (fscanf(f, "%c", &sep) != 1)
-			sep = '\n';
-		if (sep == '-') {
-			if (fscanf(f, "%u", &hi) != 1)
-				break;
-			if (fscanf(f, "%c", &sep) != 1)
-				sep = '\n';
-		}
-		for (unsigned c = lo; c <= hi && c < CPU_SETSIZE; c++)
-			CPU_SET(c, set);
-		n = hi + 1 > n ? hi + 1 : n;
-	}
-	fclose(f);
-	return n;
-}
 
 static void *map_buf(size_t len)
 {
@@ -199,8 +169,8 @@ int fd_uring_new(struct fd_ctx *c, struct fuse_session *se, int fd,
 	u->se = se;
 	u->fd = fd;
 	/* The kernel makes a queue per possible CPU and waits for all. */
-	u->nq = cpulist("/sys/devices/system/cpu/possible", &possible);
-	non = cpulist("/sys/devices/system/cpu/online", &online);
+	u->nq = fd_cpulist_read("/sys/devices/system/cpu/possible", &possible);
+	non = fd_cpulist_read("/sys/devices/system/cpu/online", &online);
 	if (!u->nq) {
 		u->nq = (unsigned)sysconf(_SC_NPROCESSORS_CONF);
 		non = 0;

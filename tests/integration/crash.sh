@@ -143,7 +143,7 @@ crash_after_fsync() {
 crash_after_fsync "$img" old A
 jnl=$(ls "$FAMFS_JOURNAL_DIR"/*.journal)
 cp "$jnl" "$T/old.journal"
-start_famfsd "$img" "$mnt" "$T/uuid"
+start_famfsd "$img" "$mnt" "$T/uuid" --settle-ms 600000
 rm "$mnt/old"
 fsync_file "$mnt/new" B
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
