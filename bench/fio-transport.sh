@@ -9,8 +9,8 @@
 # tmpfs file: 1 GiB file, rows for 1, 2 and 4 jobs, ROUNDS rounds with the
 # servers interleaved, medians printed with their ratios.
 #
-#   PASSTHROUGH_HP_314=PATH   passthrough_hp built against libfuse 3.14
-#   PASSTHROUGH_HP_318=PATH   a 3.18 build (run with -o io_uring and
+#   FAMFS_BENCH_PTHP_314=PATH passthrough_hp built against libfuse 3.14
+#   FAMFS_BENCH_PTHP_318=PATH a 3.18 build (run with -o io_uring and
 #                             --nopassthrough, so it serves the data itself)
 #   ROUNDS (3), RUNTIME (seconds per fio row, 3), JOBS ("1 2 4")
 #   DAEMON_BENCH=1            also run bench/daemon_bench io (1 and 2
@@ -129,9 +129,9 @@ start() {
 		done
 		;;
 	php314 | php318)
-		local bin=$PASSTHROUGH_HP_314 extra=()
+		local bin=$FAMFS_BENCH_PTHP_314 extra=()
 		if [ "$s" = php318 ]; then
-			bin=$PASSTHROUGH_HP_318
+			bin=$FAMFS_BENCH_PTHP_318
 			extra=(--nopassthrough -o io_uring)
 		fi
 		mkdir -p "$dir/src"
@@ -159,8 +159,8 @@ stop() {
 
 servers=(tmpfs memcpy famfsd-dev)
 [ -n "$saved" ] && servers+=(famfsd-uring)
-[ -n "${PASSTHROUGH_HP_314:-}" ] && servers+=(php314)
-[ -n "${PASSTHROUGH_HP_318:-}" ] && [ -n "$saved" ] && servers+=(php318)
+[ -n "${FAMFS_BENCH_PTHP_314:-}" ] && servers+=(php314)
+[ -n "${FAMFS_BENCH_PTHP_318:-}" ] && [ -n "$saved" ] && servers+=(php318)
 [ -n "$saved" ] && echo Y >$param
 
 echo "# fio-transport: $(uname -r), $(nproc) CPUs, $ROUNDS rounds x" \

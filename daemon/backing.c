@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Dax device registrations: FUSE_DEV_IOC_BACKING_OPEN with FUSE_BACKING_DAX,
- * once per device index, through ioctl(2) on the session fd or through the
- * test emulator's seam (a SOCK_SEQPACKET fd carrying the device fd).
+ * The kernel channel shared by the ABIs: ioctls (through ioctl(2) on the
+ * session fd, or the test emulator's seam, a SOCK_SEQPACKET fd carrying
+ * the device fd), notifications (write(2) on the session fd, whatever
+ * transport carries requests), the devices to register, and the pieces of
+ * an OPEN reply every ABI builds the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +18,8 @@
 #include "wire_internal.h"
 
 /* The emulator seam: one message out (with @passfd attached), one answer. */
-static int seam_ioctl(struct wire *w, uint32_t cmd, const void *arg,
-		      size_t arglen, int passfd)
+static int seam_ioctl(struct wire *w, uint32_t cmd, void *arg, size_t arglen,
+		      int passfd)
 {
 	struct wire_ioctl_msg m = { .magic = WIRE_IOCTL_MAGIC, .cmd = cmd };
 	struct wire_ioctl_ans a;
@@ -44,14 +46,14 @@ static int seam_ioctl(struct wire *w, uint32_t cmd, const void *arg,
 	n = recv(w->o.ioctl_fd, &a, sizeof(a), 0);
 	if (n != (ssize_t)sizeof(a))
 		return -EIO;
+	memcpy(arg, a.arg, arglen);
 	return a.result;
 }
 
 int wire_ioctl(struct wire *w, uint32_t cmd, void *arg, int passfd)
 {
-	size_t arglen = cmd == FUSE_DAX_IOC_BACKING_OPEN ?
-				sizeof(struct fuse_dax_backing_map) :
-				sizeof(uint32_t);
+	size_t arglen =
+		cmd == FUSE_DAX_IOC_BACKING_CLOSE ? sizeof(uint32_t) : 16;
 	int r;
 
 	if (w->o.ioctl_fd >= 0)
@@ -62,42 +64,21 @@ int wire_ioctl(struct wire *w, uint32_t cmd, void *arg, int passfd)
 	return r < 0 ? -errno : r;
 }
 
-/* Open device @dev's path for registration; index 0 is already open. */
-static int open_dev(struct wire *w, unsigned dev, bool *close_it)
+int wire_notify(struct wire *w, const void *msg, size_t len)
 {
-	const char *path = w->o.devpath[dev];
-	struct stat st;
-	int fd;
+	ssize_t n;
 
-	*close_it = false;
-	if (dev == 0)
-		return w->o.dev0_fd;
-	if (!path)
-		return wire_devices_known(w, dev);
-	fd = open(path, (w->o.rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		wire_log(w, LOG_ERR, "device %u: %s: %s", dev, path,
-			 strerror(e));
-		return -e;
-	}
-	/* The emulator decides for itself; a real kernel wants devdax. */
-	if (w->o.ioctl_fd < 0 && (fstat(fd, &st) || !S_ISCHR(st.st_mode))) {
-		wire_log(w, LOG_ERR,
-			 "device %u: %s: not a dax character device", dev,
-			 path);
-		close(fd);
-		return -ENODEV;
-	}
-	*close_it = true;
-	return fd;
+	if (!w->se)
+		return -ENOTCONN;
+	/* The kernel processes a notification inside write(2). */
+	n = write(fuse_session_fd(w->se), msg, len);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-int wire_devices_known(struct wire *w, unsigned dev)
+static int nopath(struct wire *w, unsigned dev)
 {
-	if (dev == 0 || (dev < FAMFS_MAX_DAXDEVS && w->o.devpath[dev]))
-		return 0;
 	if (dev < FAMFS_MAX_DAXDEVS &&
 	    atomic_fetch_or(&w->nopath_logged, 1u << dev) & (1u << dev))
 		return -ENXIO;
@@ -111,80 +92,151 @@ int wire_devices_known(struct wire *w, unsigned dev)
 int wire_map_devices_known(struct wire *w, const struct famfs_fmap *m)
 {
 	for (unsigned i = 0; i < m->count; i++) {
-		int r = wire_devices_known(w, (unsigned)m->ext[i].devindex);
+		uint64_t d = m->ext[i].devindex;
 
-		if (r)
-			return r;
+		if (d && (d >= FAMFS_MAX_DAXDEVS || !w->o.devpath[d]))
+			return nopath(w, (unsigned)d);
 	}
 	return 0;
 }
 
-int wire_backing_get(struct wire *w, unsigned dev, int32_t *id)
+/* Open device @d's path for registration (device 0 is already open). */
+static int open_dev(struct wire *w, unsigned d)
 {
-	struct wire_backing *b;
-	struct fuse_dax_backing_map map;
-	bool close_it;
-	int fd, r;
+	const char *path = w->o.devpath[d];
+	struct stat st;
+	int fd = open(path, (w->o.rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
-	if (dev >= FAMFS_MAX_DAXDEVS)
-		return -ENXIO;
-	b = &w->bk[dev];
-	pthread_mutex_lock(&w->bk_lock);
-	if (b->state) {
-		r = b->state > 0 ? 0 : b->state;
-		*id = b->id;
-		pthread_mutex_unlock(&w->bk_lock);
-		return r;
-	}
-	fd = open_dev(w, dev, &close_it);
 	if (fd < 0) {
-		r = fd;
-		goto out;
+		int e = errno;
+
+		wire_log(w, LOG_ERR, "device %u: %s: %s", d, path, strerror(e));
+		return -e;
 	}
-	memset(&map, 0, sizeof(map));
-	map.fd = fd;
-	map.flags = FUSE_BACKING_DAX;
-	r = wire_ioctl(w, FUSE_DAX_IOC_BACKING_OPEN, &map, fd);
-	/* The kernel keeps its own reference; ids start at 1. */
-	if (close_it)
+	/* The emulator decides for itself; a real kernel wants devdax. */
+	if (w->o.ioctl_fd < 0 && (fstat(fd, &st) || !S_ISCHR(st.st_mode))) {
+		wire_log(w, LOG_ERR,
+			 "device %u: %s: not a dax character device", d, path);
 		close(fd);
-	if (r > 0) {
-		b->id = r;
-		r = 0;
-		atomic_fetch_add(w->o.backing_registrations, 1);
-	} else {
-		if (r == 0)
-			r = -EPROTO;
-		if (dev != 0)
-			wire_log(w, LOG_ERR,
-				 "device %u: BACKING_OPEN with "
-				 "FUSE_BACKING_DAX: %s",
-				 dev, strerror(-r));
+		return -ENODEV;
 	}
-out:
-	b->state = r == 0 ? 1 : r;
-	*id = b->id;
-	pthread_mutex_unlock(&w->bk_lock);
+	return fd;
+}
+
+int wire_devices_register(struct wire *w,
+			  int (*reg)(struct wire *w, unsigned d, int fd))
+{
+	int r0 = 0;
+
+	pthread_mutex_lock(&w->dev_lock);
+	for (unsigned d = 0; d < FAMFS_MAX_DAXDEVS; d++) {
+		int fd, r;
+
+		if (d && !w->o.devpath[d])
+			continue;
+		fd = d ? open_dev(w, d) : w->o.dev0_fd;
+		r = fd < 0 ? fd : reg(w, d, fd);
+		if (d && fd >= 0)
+			close(fd); /* the kernel holds its own reference */
+		w->dev[d].state = r ? r : 1;
+		if (!r)
+			atomic_fetch_add(w->o.backing_registrations, 1);
+		else if (d)
+			wire_log(w, LOG_ERR,
+				 "device %u: registration: %s: its files "
+				 "cannot be opened",
+				 d, strerror(-r));
+		if (!d && r) {
+			r0 = r;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->dev_lock);
+	return r0;
+}
+
+int wire_devices_ready(struct wire *w, const struct wire_map *m)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&w->dev_lock);
+	for (unsigned i = 0; i < m->n && !r; i++) {
+		unsigned d = m->ext[i].dev;
+
+		if (d && !w->o.devpath[d])
+			r = -ENXIO;
+		else if (w->dev[d].state != 1)
+			r = w->dev[d].state ? w->dev[d].state : -ENXIO;
+	}
+	pthread_mutex_unlock(&w->dev_lock);
+	if (r == -ENXIO)
+		for (unsigned i = 0; i < m->n; i++)
+			if (m->ext[i].dev && !w->o.devpath[m->ext[i].dev])
+				return nopath(w, m->ext[i].dev);
 	return r;
 }
 
-void wire_close_backings(struct wire *w)
+void wire_devices_close(struct wire *w, void (*fn)(struct wire *w, unsigned d))
 {
-	pthread_mutex_lock(&w->bk_lock);
-	for (unsigned i = 0; i < FAMFS_MAX_DAXDEVS; i++) {
-		struct wire_backing *b = &w->bk[i];
-		uint32_t id = (uint32_t)b->id;
-		int r;
-
-		if (b->state != 1)
+	pthread_mutex_lock(&w->dev_lock);
+	for (unsigned d = 0; d < FAMFS_MAX_DAXDEVS; d++) {
+		if (w->dev[d].state != 1)
 			continue;
-		r = wire_ioctl(w, FUSE_DAX_IOC_BACKING_CLOSE, &id, -1);
-		if (r < 0)
-			wire_log(w, LOG_DEBUG,
-				 "BACKING_CLOSE %u (device %u): %s", id, i,
-				 strerror(-r));
-		b->state = -ESHUTDOWN; /* never again after unmount */
-		b->id = 0;
+		fn(w, d);
+		w->dev[d].state = -ESHUTDOWN; /* never again after unmount */
 	}
-	pthread_mutex_unlock(&w->bk_lock);
+	pthread_mutex_unlock(&w->dev_lock);
+}
+
+int wire_send_reply(fuse_req_t req, const void *buf, size_t len)
+{
+	int r = fuse_reply_buf(req, buf, len);
+
+	return r == -ENOENT ? -ENOENT : 0;
+}
+
+int wire_file_map(struct wire *w, const struct wire_file *f, struct wire_map *m)
+{
+	int r = wire_map_build(f->fmap, f->size, m);
+
+	if (r)
+		wire_log(w, LOG_ERR,
+			 "nodeid %llu: a map no kernel ABI can express: EIO",
+			 (unsigned long long)f->nodeid);
+	return r ? -EIO : 0;
+}
+
+static void fill_timeout(double t, uint64_t *sec, uint32_t *nsec)
+{
+	if (t < 0)
+		t = 0;
+	*sec = (uint64_t)t;
+	*nsec = (uint32_t)((t - (double)*sec) * 1e9);
+}
+
+void wire_fill_entry(struct fuse_dax_entry_out *o,
+		     const struct fuse_entry_param *e)
+{
+	const struct stat *st = &e->attr;
+
+	memset(o, 0, sizeof(*o));
+	o->nodeid = e->ino;
+	o->generation = e->generation;
+	fill_timeout(e->entry_timeout, &o->entry_valid, &o->entry_valid_nsec);
+	fill_timeout(e->attr_timeout, &o->attr_valid, &o->attr_valid_nsec);
+	o->attr.ino = st->st_ino;
+	o->attr.size = (uint64_t)st->st_size;
+	o->attr.blocks = (uint64_t)st->st_blocks;
+	o->attr.atime = (uint64_t)st->st_atim.tv_sec;
+	o->attr.mtime = (uint64_t)st->st_mtim.tv_sec;
+	o->attr.ctime = (uint64_t)st->st_ctim.tv_sec;
+	o->attr.atimensec = (uint32_t)st->st_atim.tv_nsec;
+	o->attr.mtimensec = (uint32_t)st->st_mtim.tv_nsec;
+	o->attr.ctimensec = (uint32_t)st->st_ctim.tv_nsec;
+	o->attr.mode = st->st_mode;
+	o->attr.nlink = (uint32_t)st->st_nlink;
+	o->attr.uid = st->st_uid;
+	o->attr.gid = st->st_gid;
+	o->attr.rdev = (uint32_t)st->st_rdev;
+	o->attr.blksize = (uint32_t)st->st_blksize;
 }

@@ -109,6 +109,13 @@ static int on_key(void *user, const char *section, const char *key,
 			o->settle_ms = (unsigned)u;
 		return 1;
 	}
+	if (!strcmp(key, "max_maps")) {
+		if (fd_parse_uint(val, 1u << 30, &u) || !u)
+			goto bad;
+		if (!(s->set & FD_SET_MAXMAPS))
+			o->max_maps = (unsigned)u;
+		return 1;
+	}
 	if (!strcmp(key, "attr_timeout") || !strcmp(key, "entry_timeout") ||
 	    !strcmp(key, "cache_timeout")) {
 		double d;

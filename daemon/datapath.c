@@ -6,13 +6,9 @@
  * iovec per extent piece (no copy in userspace); writes copy into the
  * mapping and flush. Shared mmap works through the kernel page cache when
  * FUSE_DIRECT_IO_ALLOW_MMAP was negotiated (initpatch.c); it is not
- * coherent across hosts.
- *
- * fd_reply_open() is the one place that answers OPEN and CREATE, so the
- * dax passthrough path can take over there.
+ * coherent across hosts. Its OPEN replies are built in openpath.c.
  */
 #include <errno.h>
-#include <linux/fuse.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -20,69 +16,6 @@
 #include "famfsd.h"
 
 #define FD_GROW_STEP_MAX ((uint64_t)1 << 30)
-
-static void split_time(double t, uint64_t *sec, uint32_t *nsec)
-{
-	if (t < 0)
-		t = 0;
-	*sec = (uint64_t)t;
-	*nsec = (uint32_t)((t - (double)*sec) * 1e9);
-}
-
-static void attr_from_stat(struct fuse_attr *a, const struct stat *st)
-{
-	memset(a, 0, sizeof(*a));
-	a->ino = st->st_ino;
-	a->size = (uint64_t)st->st_size;
-	a->blocks = (uint64_t)st->st_blocks;
-	a->atime = (uint64_t)st->st_atim.tv_sec;
-	a->mtime = (uint64_t)st->st_mtim.tv_sec;
-	a->ctime = (uint64_t)st->st_ctim.tv_sec;
-	a->atimensec = (uint32_t)st->st_atim.tv_nsec;
-	a->mtimensec = (uint32_t)st->st_mtim.tv_nsec;
-	a->ctimensec = (uint32_t)st->st_ctim.tv_nsec;
-	a->mode = st->st_mode;
-	a->nlink = (uint32_t)st->st_nlink;
-	a->uid = st->st_uid;
-	a->gid = st->st_gid;
-	a->blksize = (uint32_t)st->st_blksize;
-}
-
-void fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
-		   const struct fuse_entry_param *e, struct fuse_file_info *fi)
-{
-	struct {
-		struct fuse_entry_out entry;
-		struct fuse_open_out open;
-	} out;
-	struct fuse_open_out *o = e ? &out.open : (void *)&out;
-	int rc;
-
-	if (fd_wire_open(req, c, h, e, fi))
-		return; /* answered with dax passthrough (or an error) */
-	memset(&out, 0, sizeof(out));
-	if (e) {
-		out.entry.nodeid = e->ino;
-		out.entry.generation = e->generation;
-		split_time(e->entry_timeout, &out.entry.entry_valid,
-			   &out.entry.entry_valid_nsec);
-		split_time(e->attr_timeout, &out.entry.attr_valid,
-			   &out.entry.attr_valid_nsec);
-		attr_from_stat(&out.entry.attr, &e->attr);
-	}
-	fi->fh = (uint64_t)(uintptr_t)h;
-	o->fh = fi->fh;
-	/* Every byte goes through the daemon; writes may run in parallel. */
-	o->open_flags = FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
-	atomic_fetch_add(&c->stats.daemon_opens, 1);
-	rc = fuse_reply_buf(req, (const char *)&out,
-			    e ? sizeof(out) : sizeof(*o));
-	if (rc) {
-		/* The opener is gone (interrupted): no RELEASE will come. */
-		fd_log(LOG_DEBUG, "open reply failed: %s", strerror(-rc));
-		fd_handle_drop(c, h);
-	}
-}
 
 /* Map and size of the file behind @h; ns_lock held. -ENOENT. */
 static int file_map(struct fd_ctx *c, struct fd_handle *h,

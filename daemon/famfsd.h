@@ -30,7 +30,14 @@
 /* ---- options (main.c, config.c) ----------------------------------------- */
 
 enum fd_role_opt { FD_ROLE_AUTO = 0, FD_ROLE_MASTER, FD_ROLE_CLIENT };
-enum fd_path_opt { FD_PATH_AUTO = 0, FD_PATH_PASSTHROUGH, FD_PATH_DAEMON };
+/* Same numbering as enum wire_path. */
+enum fd_path_opt {
+	FD_PATH_AUTO = 0,
+	FD_PATH_PASSTHROUGH,
+	FD_PATH_DAEMON,
+	FD_PATH_EXTMAP,
+	FD_PATH_OPENREPLY,
+};
 /* -o uring=: FUSE-over-io_uring transport (transport_uring.c). */
 enum fd_uring_opt { FD_URING_AUTO = 0, FD_URING_ON, FD_URING_OFF };
 
@@ -44,6 +51,7 @@ struct fd_opts {
 	unsigned poll_ms;
 	unsigned settle_ms; /* pending objects are logged this long after
 			       their last change */
+	unsigned max_maps; /* live 7.47 maps (0 = default) */
 	char *mount_opts; /* comma-separated -o list */
 	double attr_timeout; /* pending objects (they still change) */
 	double entry_timeout; /* names of and under pending objects */
@@ -97,6 +105,7 @@ enum {
 	FD_SET_SETTLE = 1u << 10,
 	FD_SET_CACHE = 1u << 11,
 	FD_SET_JOURNAL = 1u << 12,
+	FD_SET_MAXMAPS = 1u << 13,
 };
 
 #define FD_CACHE_TIMEOUT_DEFAULT 3600.0 /* seconds; see fd_attr_ttl() */
@@ -359,9 +368,10 @@ const char *fd_journal_dir(const struct fd_ctx *c);
 int fd_journal_sync(struct fd_ctx *c, struct fd_pending *p, int *syncfd);
 int fd_journal_sync_end(struct fd_ctx *c, int syncfd);
 /* Commit pass: @p settled but cannot be logged yet; queue it (and its
- * ancestors). fd_journal_pass_end writes the queue (synced with @sync). */
+ * ancestors). fd_journal_pass_end writes the queue; with @sync, *@syncfd
+ * is to be passed to fd_journal_sync_end once the locks are dropped. */
 int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p);
-int fd_journal_pass_end(struct fd_ctx *c, bool sync);
+int fd_journal_pass_end(struct fd_ctx *c, bool sync, int *syncfd);
 /* @p was logged as @ino, or dropped (@ino 0); the record is queued and
  * written at the pass end. */
 void fd_journal_logged(struct fd_ctx *c, struct fd_pending *p, uint64_t ino);
@@ -428,11 +438,12 @@ void fd_count_read(struct fd_ctx *c);
 void fd_count_write(struct fd_ctx *c);
 void fd_count_fast(struct fd_ctx *c);
 
-/* ---- data path (datapath.c) --------------------------------------------- */
+/* ---- handles (handle.c), opens (openpath.c), data path (datapath.c) ----- */
 
 struct fd_handle {
 	int kind; /* FD_H_* */
-	uint64_t ino;
+	uint64_t ino; /* namespace ino (fd_canon), or the pending one */
+	uint64_t nodeid; /* the kernel's nodeid (may differ once logged) */
 	/* FD_H_FILE: the logged file's map and size, set at OPEN. Logged
 	 * files never change and their maps live as long as the namespace,
 	 * so READ and WRITE use these without any lock. */
@@ -442,18 +453,23 @@ struct fd_handle {
 	char *text; /* FD_H_TEXT: snapshot of a generated file */
 	size_t text_len;
 	bool writable;
-	bool wire_tracked; /* counted by the wire module (wire_glue.c) */
+	bool wire_tracked; /* counted by the wire module (openpath.c) */
 	struct fd_handle *prev, *next; /* all live handles (shutdown frees) */
 };
 
 enum { FD_H_FILE = 0, FD_H_PENDING, FD_H_TEXT };
 
 /*
- * The one place that answers FUSE_OPEN and FUSE_CREATE (@e NULL for OPEN).
- * The passthrough path hooks in here.
+ * The one place that answers FUSE_OPEN and FUSE_CREATE (@e NULL for OPEN):
+ * passthrough through the kernel ABI in use, else the daemon path. It
+ * always replies; returns 0 when the kernel holds the handle now (RELEASE
+ * will come), 1 when the caller must fd_handle_drop() it (error reply, or
+ * the kernel dropped the reply).
  */
-void fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
-		   const struct fuse_entry_param *e, struct fuse_file_info *fi);
+int fd_reply_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
+		  const struct fuse_entry_param *e, struct fuse_file_info *fi);
+/* A handle is going away: end what the wire module counted for it. */
+void fd_open_release(struct fd_ctx *c, struct fd_handle *h);
 void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		  size_t size, off_t off);
 void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
@@ -573,6 +589,9 @@ bool fd_uring_failed(const struct fd_uring *u);
 
 /* ---- dax passthrough (wire_glue.c; the module is wire.h) ---------------- */
 
+/* The data path as the startup line and .meta/.stats name it. */
+const char *fd_data_path_name(const struct fd_ctx *c);
+
 struct wire;
 /* Before anything is opened: -1 after printing why when -d passthrough
  * names something that is not a character device (an image file). */
@@ -580,13 +599,7 @@ int fd_wire_precheck(struct fd_ctx *c);
 /* After the file system is open: create the wire module. 0, or -1 after
  * printing why (-d passthrough on a device that cannot do dax). */
 int fd_wire_setup(struct fd_ctx *c);
-/* At unmount: BACKING_CLOSE every registration, free the module. */
+/* Free the module (after wire_unmount closed what the kernel holds). */
 void fd_wire_teardown(struct fd_ctx *c);
-/* Answer OPEN/CREATE with the dax extension if the file qualifies, or an
- * error. Returns true when the request was answered. */
-bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
-		  const struct fuse_entry_param *e, struct fuse_file_info *fi);
-/* A handle is going away (RELEASE or a dropped open reply). */
-void fd_wire_release(struct fd_ctx *c, struct fd_handle *h);
 
 #endif /* FAMFSD_H */

@@ -472,6 +472,7 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 {
 	uint64_t now, left = 0;
 	bool locked = false, journaled = false;
+	int syncfd = -1;
 
 	pthread_rwlock_wrlock(&c->ns_lock);
 	pthread_mutex_lock(&c->pend_lock);
@@ -484,10 +485,11 @@ uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 	if (locked)
 		famfs_fs_unlock(c->fs);
 	if (fd_journal_on(c))
-		fd_journal_pass_end(c, journaled);
+		fd_journal_pass_end(c, journaled, &syncfd);
 	reap(c);
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
+	fd_journal_sync_end(c, syncfd); /* the disk flush, unlocked */
 	return left;
 }
 

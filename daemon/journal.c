@@ -162,13 +162,16 @@ static int rewrite(struct fd_ctx *c)
 		rc = -errno;
 	if (!rc && rename(tmp, j->path))
 		rc = -errno;
-	if (!rc)
-		rc = sync_dir(j);
 	if (rc) {
 		close(fd);
 		unlink(tmp);
 		return rc;
 	}
+	/* Renamed: this is the journal now, whatever the directory says. */
+	rc = sync_dir(j);
+	if (rc)
+		fd_log(LOG_WARNING, "journal %s: directory fsync: %s", j->path,
+		       strerror(-rc));
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = fd;
@@ -297,9 +300,16 @@ int fd_journal_settled(struct fd_ctx *c, struct fd_pending *p)
 	return rc;
 }
 
-int fd_journal_pass_end(struct fd_ctx *c, bool sync)
+int fd_journal_pass_end(struct fd_ctx *c, bool sync, int *syncfd)
 {
-	return flush(c, sync);
+	int rc = flush(c, false);
+
+	*syncfd = -1;
+	if (rc || !sync)
+		return rc;
+	/* Synced by the caller once the locks are dropped (as fsync). */
+	*syncfd = fcntl(c->journal->fd, F_DUPFD_CLOEXEC, 0);
+	return *syncfd < 0 ? flush(c, true) : 0;
 }
 
 /* Queue a DEL or LOGGED record for journaled @p. */

@@ -18,7 +18,10 @@ static const char usage_text[] =
 	"override it\n"
 	"  -u, --system-uuid-file PATH default " FAMFS_SYSTEM_UUID_PATH "\n"
 	"  -r, --role auto|master|client\n"
-	"  -d, --data-path auto|passthrough|daemon\n"
+	"  -d, --data-path auto|passthrough|extmap|openreply|daemon\n"
+	"                              auto: the 7.47 extent-map ABI, else\n"
+	"                              famfs's OPEN-reply form, else daemon\n"
+	"      --max-maps N            live 7.47 maps (default 65536)\n"
 	"  -p, --poll-ms N             log follow interval (default 1000)\n"
 	"      --settle-ms N           log new files and directories N ms\n"
 	"                              after their last change (default 1000)\n"
@@ -54,7 +57,8 @@ enum {
 	OPT_SETTLE,
 	OPT_EMUIO,
 	OPT_CACHE,
-	OPT_JOURNAL
+	OPT_JOURNAL,
+	OPT_MAXMAPS
 };
 
 static const struct option longopts[] = {
@@ -74,6 +78,7 @@ static const struct option longopts[] = {
 	{ "emulator-ioctl-fd", required_argument, NULL, OPT_EMUIO },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "journal-dir", required_argument, NULL, OPT_JOURNAL },
+	{ "max-maps", required_argument, NULL, OPT_MAXMAPS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -125,6 +130,10 @@ int fd_parse_path(const char *s)
 		return FD_PATH_PASSTHROUGH;
 	if (!strcmp(s, "daemon"))
 		return FD_PATH_DAEMON;
+	if (!strcmp(s, "extmap"))
+		return FD_PATH_EXTMAP;
+	if (!strcmp(s, "openreply"))
+		return FD_PATH_OPENREPLY;
 	return -1;
 }
 
@@ -313,6 +322,12 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 			o->settle_ms = (unsigned)v;
 			set |= FD_SET_SETTLE;
 			break;
+		case OPT_MAXMAPS:
+			if (fd_parse_uint(optarg, 1u << 30, &v) || !v)
+				goto bad;
+			o->max_maps = (unsigned)v;
+			set |= FD_SET_MAXMAPS;
+			break;
 		case OPT_EMU:
 			if (fd_parse_uint(optarg, 1 << 20, &v))
 				goto bad;
@@ -356,16 +371,17 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 	return fd_access_resolve(o);
 bad:
 	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
-		c == 'r'	? "role" :
-		c == 'd'	? "data-path" :
-		c == 'p'	? "poll-ms" :
-		c == 'l'	? "log-level" :
-		c == OPT_ATTR	? "attr-timeout" :
-		c == OPT_ENTRY	? "entry-timeout" :
-		c == OPT_CACHE	? "cache-timeout" :
-		c == OPT_EMU	? "emulator-fd" :
-		c == OPT_SETTLE ? "settle-ms" :
-				  "emulator-ioctl-fd",
+		c == 'r'	 ? "role" :
+		c == 'd'	 ? "data-path" :
+		c == 'p'	 ? "poll-ms" :
+		c == 'l'	 ? "log-level" :
+		c == OPT_ATTR	 ? "attr-timeout" :
+		c == OPT_ENTRY	 ? "entry-timeout" :
+		c == OPT_CACHE	 ? "cache-timeout" :
+		c == OPT_EMU	 ? "emulator-fd" :
+		c == OPT_SETTLE	 ? "settle-ms" :
+		c == OPT_MAXMAPS ? "max-maps" :
+				   "emulator-ioctl-fd",
 		optarg);
 	return 1;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Files: open/release, read/write (datapath.c), flush/fsync. */
+/* Files: open/release (openpath.c answers), read/write (datapath.c),
+ * flush/fsync. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,62 +12,6 @@
 static bool wants_write(int flags)
 {
 	return (flags & O_ACCMODE) != O_RDONLY;
-}
-
-struct fd_handle *fd_handle_new(struct fd_ctx *c)
-{
-	struct fd_handle *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return NULL;
-	pthread_mutex_lock(&c->pend_lock);
-	h->next = c->handles;
-	if (c->handles)
-		c->handles->prev = h;
-	c->handles = h;
-	pthread_mutex_unlock(&c->pend_lock);
-	return h;
-}
-
-void fd_handle_free(struct fd_ctx *c, struct fd_handle *h)
-{
-	pthread_mutex_lock(&c->pend_lock);
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		c->handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	pthread_mutex_unlock(&c->pend_lock);
-	free(h->text);
-	free(h);
-}
-
-void fd_handle_free_all(struct fd_ctx *c)
-{
-	while (c->handles)
-		fd_handle_free(c, c->handles);
-}
-
-void fd_handle_drop(struct fd_ctx *c, struct fd_handle *h)
-{
-	fd_wire_release(c, h);
-	if (h->kind == FD_H_PENDING) {
-		struct fd_pending *p = h->pend;
-		bool last;
-
-		/* Logged once it settles (commit pass, follower thread). */
-		pthread_mutex_lock(&c->pend_lock);
-		p->nopen--;
-		last = !p->nopen && p->state == FD_PEND_OPEN;
-		fd_pend_touch(c, p);
-		pthread_mutex_unlock(&c->pend_lock);
-		if (last)
-			fd_follow_kick(c);
-		/* Logged or dropped earlier: free it once unreferenced. */
-		fd_pend_forget(c, h->ino, 0);
-	}
-	fd_handle_free(c, h);
 }
 
 /*
@@ -130,7 +75,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* A logged object is opened by its namespace ino (ident.c). */
+	/* A logged object is opened by its namespace ino (ident.c); the
+	 * kernel's nodeid stays what the wire module counts. */
+	h->nodeid = ino;
 	ino = fd_canon(c, ino);
 	h->ino = ino;
 	h->writable = wants_write(fi->flags);
@@ -184,7 +131,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			fuse_reply_err(req, -rc);
 		return;
 	}
-	fd_reply_open(req, c, h, NULL, fi);
+	if (fd_reply_open(req, c, h, NULL, fi))
+		fd_handle_drop(c, h);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,

@@ -214,12 +214,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	h->kind = FD_H_PENDING;
 	h->ino = st.st_ino;
+	h->nodeid = st.st_ino;
 	h->writable = true; /* created files may always be written */
 	pthread_mutex_lock(&c->pend_lock);
 	h->pend = fd_pend_get(c, st.st_ino);
 	pthread_mutex_unlock(&c->pend_lock);
 	fd_entry_fill(c, &e, &st);
-	fd_reply_open(req, c, h, &e, fi);
+	if (fd_reply_open(req, c, h, &e, fi))
+		fd_handle_drop(c, h);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,

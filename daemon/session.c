@@ -71,6 +71,9 @@ static int open_fs(struct fd_ctx *c)
 		  o->role == FD_ROLE_CLIENT ? FAMFS_ROLE_CLIENT :
 					      -1;
 	fo.report = report_bad_entry;
+	/* A real mount plays a host: serve lock, and the master's append
+	 * lock for life (no other writer here; lib/lock.c). */
+	fo.serve = o->emulator_fd < 0;
 	if (o->read_only)
 		fo.dev_flags |= FAMFS_DEV_RDONLY;
 	famfs_err_clear(&err);
@@ -109,13 +112,19 @@ static char *mount_optstr(struct fd_ctx *c)
 	struct fd_opts *o = c->opts;
 	char *s = NULL;
 
+	/* An absolute source in /proc/mounts: other tools stat it to find
+	 * the device (a relative one would resolve from their cwd). */
+	char *abs = realpath(o->device, NULL);
+	const char *dev = abs ? abs : o->device;
 	/* libfuse splits -o on commas; escape them in the device name. */
-	size_t n = strlen(o->device) * 2 + 64;
+	size_t n = strlen(dev) * 2 + 64;
 	char *fsname = malloc(n), *p = fsname;
 
-	if (!fsname)
+	if (!fsname) {
+		free(abs);
 		return NULL;
-	for (const char *q = o->device; *q; q++) {
+	}
+	for (const char *q = dev; *q; q++) {
 		if (*q == ',' || *q == '\\')
 			*p++ = '\\';
 		*p++ = *q;
@@ -127,6 +136,7 @@ static char *mount_optstr(struct fd_ctx *c)
 		     o->default_permissions ? ",default_permissions" : "") < 0)
 		s = NULL;
 	free(fsname);
+	free(abs);
 	return s;
 }
 
@@ -223,7 +233,7 @@ static void startup_line(struct fd_ctx *c)
 {
 	struct famfs_ns_stats st;
 	char size[32];
-	const char *data = "daemon (mmap not coherent across hosts)";
+	const char *data = "daemon (mmap not coherent across hosts) abi=none";
 
 	if (!fd_data_path_known(c))
 		data = "decided at INIT (see the next line)";
@@ -387,7 +397,7 @@ int fd_session_run(struct fd_ctx *c)
 	} else {
 		fd_log(LOG_ERR, "session loop: %s", strerror(-rc));
 	}
-	wire_close_backings(c->wire);
+	wire_unmount(c->wire); /* close every map and device id */
 	fd_log(LOG_INFO, "%s: unmounting %s", o->device,
 	       c->mnt_abs ? c->mnt_abs : "emulator");
 out_detach:

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "famfsd.h"
+#include "wire.h"
 
 /* A shard per thread, picked once; threads beyond FD_IO_SHARDS share. */
 static struct fd_io_shard *my_shard(struct fd_ctx *c)
@@ -36,6 +37,7 @@ void fd_count_fast(struct fd_ctx *c)
 size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 {
 	struct famfs_ns_stats st;
+	struct wire_stats ws;
 	unsigned long long reads = 0, writes = 0, fast = 0;
 	int n;
 
@@ -45,9 +47,11 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		fast += atomic_load(&c->stats.io[i].fast);
 	}
 	famfs_ns_stats(c->ns, &st);
+	wire_get_stats(c->wire, &ws);
 	n = snprintf(buf, len,
 		     "role %s\n"
 		     "data_path %s\n"
+		     "abi %s\n"
 		     "transport %s\n"
 		     "ring_requests %llu\n"
 		     "read_upcalls %llu\n"
@@ -59,17 +63,21 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 		     "log_entries %" PRIu64 "\n"
 		     "refreshes %llu\n"
 		     "pending %" PRIu64 "\n"
-		     "journaled_files %llu\n",
-		     famfs_role_name(c->role),
-		     c->passthrough ? "passthrough" : "daemon",
-		     fd_transport_name(c), fd_uring_served(c->uring), reads,
-		     writes, fast,
+		     "journaled_files %llu\n"
+		     "maps_live %" PRIu64 "\n"
+		     "map_pushes %" PRIu64 "\n"
+		     "map_closes %" PRIu64 "\n"
+		     "map_evictions %" PRIu64 "\n",
+		     famfs_role_name(c->role), fd_data_path_name(c),
+		     wire_abi_name(c->wire), fd_transport_name(c),
+		     fd_uring_served(c->uring), reads, writes, fast,
 		     (unsigned long long)c->stats.passthrough_opens,
 		     (unsigned long long)c->stats.daemon_opens,
 		     (unsigned long long)c->stats.backing_registrations,
 		     st.next_index, (unsigned long long)c->stats.refreshes,
 		     fd_pend_unlogged(c),
-		     (unsigned long long)c->stats.journaled_files);
+		     (unsigned long long)c->stats.journaled_files, ws.maps_live,
+		     ws.map_pushes, ws.map_closes, ws.map_evictions);
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;

@@ -250,15 +250,38 @@ static ssize_t init_reply(struct fd_ctx *c, int fd, struct iovec *iov,
 	return n;
 }
 
+struct ring_send {
+	struct fd_ctx *c;
+	int fd;
+};
+
+/* A reply the wire module has seen: into its ring entry, else the fd. */
+static ssize_t ring_send(void *arg, const struct iovec *iov, int count,
+			 bool *sent)
+{
+	struct ring_send *rs = arg;
+	ssize_t n;
+
+	if (fd_uring_reply(rs->c->uring, iov, count, &n)) {
+		*sent = n >= 0;
+		return n;
+	}
+	n = wire_writev_fd(rs->fd, iov, count);
+	*sent = n >= 0;
+	return n;
+}
+
 ssize_t fd_transport_writev(struct fd_ctx *c, int fd, struct iovec *iov,
 			    int count)
 {
 	struct fuse_out_header oh;
 	struct wire_init_req seen;
-	ssize_t n;
 
-	if (c->uring && fd_uring_reply(c->uring, iov, count, &n))
-		return n;
+	if (c->uring) {
+		struct ring_send rs = { .c = c, .fd = fd };
+
+		return wire_send(c->wire, iov, count, ring_send, &rs);
+	}
 	if (c->uring_wanted && !c->uring && wire_init_pending(c->wire) &&
 	    count >= 1 && iov[0].iov_len >= sizeof(oh)) {
 		memcpy(&oh, iov[0].iov_base, sizeof(oh));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * famfsd's side of the wire module: options to wire_opts, the OPEN/CREATE
- * hook (which map, logged or not) and handle release.
+ * famfsd's side of the wire module: options to wire_opts, the INIT
+ * settle callback, and which nodeids are dax-mapped files (the one rule
+ * the 7.47 ABI uses for FUSE_ATTR_DAX and for passthrough opens alike).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,12 @@
 #include "famfsd.h"
 #include "wire.h"
 
-/* INIT answered and device 0 probed; runs before any later request. */
+const char *fd_data_path_name(const struct fd_ctx *c)
+{
+	return c->passthrough ? "passthrough" : "daemon";
+}
+
+/* INIT answered and devices registered; runs before any later request. */
 static void on_settled(void *arg)
 {
 	struct fd_ctx *c = arg;
@@ -22,17 +28,52 @@ static void on_settled(void *arg)
 	c->init_allow_mmap = wire_allow_mmap(c->wire);
 	c->passthrough = wire_dax_active(c->wire);
 	fd_log(LOG_DEBUG,
-	       "INIT: kernel offered 0x%llx, mmap on direct_io %s, data path "
-	       "%s",
-	       (unsigned long long)c->init_offered,
+	       "INIT: kernel protocol 7.%u offered 0x%llx, mmap on direct_io "
+	       "%s, data path %s, kernel ABI %s",
+	       r.minor, (unsigned long long)c->init_offered,
 	       c->init_allow_mmap ? "enabled" : "unavailable",
-	       c->passthrough ? "passthrough" : "daemon");
+	       fd_data_path_name(c), wire_abi_name(c->wire));
 	/* The startup line could not name it; now it is known. */
-	if (!fd_data_path_known(c) && !wire_fatal(c->wire))
-		fd_log(LOG_INFO, "%s: data=%s", c->opts->device,
-		       c->passthrough ?
-			       "passthrough (the kernel maps the device)" :
-			       "daemon (mmap not coherent across hosts)");
+	if (!fd_data_path_known(c) && !wire_fatal(c->wire)) {
+		if (c->passthrough)
+			fd_log(LOG_INFO,
+			       "%s: data=passthrough (the kernel maps the "
+			       "device) abi=%s",
+			       c->opts->device, wire_abi_name(c->wire));
+		else
+			fd_log(LOG_INFO,
+			       "%s: data=daemon (mmap not coherent across "
+			       "hosts) abi=none",
+			       c->opts->device);
+	}
+}
+
+/*
+ * A logged regular file with a map (FUSE_ATTR_DAX and passthrough on a
+ * 7.47 connection, for inodes the kernel makes from now on): a namespace
+ * file, or a file created through the mount once it is logged (whatever
+ * nodeid the kernel knows it by). Not files still growing, nor the
+ * generated .meta/.stats. Logged maps never change, so the answer for a
+ * nodeid never goes back.
+ */
+static bool dax_node(void *arg, uint64_t nodeid)
+{
+	struct fd_ctx *c = arg;
+	const struct famfs_node *n;
+	bool r;
+
+	if (nodeid == FD_INO_STATS)
+		return false;
+	/* a file created through the mount keeps its nodeid once logged */
+	nodeid = fd_canon(c, nodeid);
+	if (fd_is_pending_ino(nodeid))
+		return false;
+	pthread_rwlock_rdlock(&c->ns_lock);
+	n = famfs_ns_get(c->ns, nodeid);
+	r = n && n->kind != FAMFS_NODE_DIR && S_ISREG(n->mode) && n->fmap &&
+	    n->fmap->count && n->size;
+	pthread_rwlock_unlock(&c->ns_lock);
+	return r;
 }
 
 static void not_dax(const char *device)
@@ -43,13 +84,19 @@ static void not_dax(const char *device)
 		device);
 }
 
+static bool forced(int path)
+{
+	return path == FD_PATH_PASSTHROUGH || path == FD_PATH_EXTMAP ||
+	       path == FD_PATH_OPENREPLY;
+}
+
 int fd_wire_precheck(struct fd_ctx *c)
 {
 	struct fd_opts *o = c->opts;
 	struct stat st;
 
 	/* The emulator's seam plays the kernel and judges devices itself. */
-	if (o->data_path != FD_PATH_PASSTHROUGH || o->emulator_ioctl_fd >= 0)
+	if (!forced(o->data_path) || o->emulator_ioctl_fd >= 0)
 		return 0;
 	if (stat(o->device, &st) || S_ISCHR(st.st_mode))
 		return 0; /* opening it says what is wrong, or setup does */
@@ -64,19 +111,19 @@ int fd_wire_setup(struct fd_ctx *c)
 	int rc;
 
 	memset(&wo, 0, sizeof(wo));
-	wo.path = o->data_path == FD_PATH_PASSTHROUGH ? WIRE_PATH_PASSTHROUGH :
-		  o->data_path == FD_PATH_DAEMON      ? WIRE_PATH_DAEMON :
-							WIRE_PATH_AUTO;
+	wo.path = o->data_path; /* same numbering */
 	wo.allow_mmap = true;
 	wo.dev0_fd = famfs_dev_fd(c->dev);
 	wo.dev0_is_dax = famfs_dev_is_dax(c->dev);
 	wo.rdonly = famfs_dev_is_rdonly(c->dev);
 	for (int i = 1; i < FAMFS_MAX_DAXDEVS; i++)
 		wo.devpath[i] = o->daxdev[i];
+	wo.max_maps = o->max_maps;
 	wo.ioctl_fd = o->emulator_ioctl_fd;
 	wo.log = fd_log;
 	wo.settled = on_settled;
-	wo.settled_arg = c;
+	wo.dax_node = dax_node;
+	wo.arg = c;
 	wo.passthrough_opens = &c->stats.passthrough_opens;
 	wo.backing_registrations = &c->stats.backing_registrations;
 	rc = wire_new(&wo, &c->wire);
@@ -95,81 +142,4 @@ void fd_wire_teardown(struct fd_ctx *c)
 {
 	wire_free(c->wire);
 	c->wire = NULL;
-}
-
-/*
- * The map of @h (copied: the namespace may change once the lock drops).
- * Returns false for handles without one.
- */
-static bool handle_file(struct fd_ctx *c, struct fd_handle *h,
-			struct famfs_fmap *m, struct wire_file *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->ino = h->ino;
-	if (h->kind == FD_H_TEXT)
-		return false;
-	pthread_rwlock_rdlock(&c->ns_lock);
-	if (h->kind == FD_H_PENDING) {
-		pthread_mutex_lock(&c->pend_lock);
-		/* Growing files stay on the daemon path until logged. */
-		f->logged = h->pend->state == FD_PEND_LOGGED;
-		*m = h->pend->map;
-		f->size = h->pend->size;
-		pthread_mutex_unlock(&c->pend_lock);
-	} else {
-		const struct famfs_node *n = famfs_ns_get(c->ns, h->ino);
-
-		if (n && n->fmap) {
-			*m = *n->fmap;
-			f->size = n->size;
-			f->logged = true;
-		}
-	}
-	pthread_rwlock_unlock(&c->ns_lock);
-	f->fmap = m;
-	return true;
-}
-
-bool fd_wire_open(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
-		  const struct fuse_entry_param *e, struct fuse_file_info *fi)
-{
-	struct famfs_fmap m;
-	struct wire_file f;
-	int rc;
-
-	if (!handle_file(c, h, &m, &f))
-		return false;
-	if (!wire_dax_active(c->wire)) {
-		if (!f.logged || !wire_map_devices_known(c->wire, &m))
-			return false;
-		/* A device without a path: refused on every data path. */
-		fd_handle_drop(c, h);
-		fuse_reply_err(req, ENXIO);
-		return true;
-	}
-	h->wire_tracked = true;
-	fi->fh = (uint64_t)(uintptr_t)h;
-	rc = wire_reply_open(c->wire, req, &f, e, fi);
-	if (rc == 0)
-		return false; /* daemon path, still tracked */
-	if (rc == 1)
-		return true;
-	if (rc == 2) {
-		/* The opener is gone (interrupted): no RELEASE will come. */
-		h->wire_tracked = false; /* wire already let go of it */
-		fd_handle_drop(c, h);
-		return true;
-	}
-	/* Failed before anything was counted for this handle. */
-	h->wire_tracked = false;
-	fd_handle_drop(c, h);
-	fuse_reply_err(req, -rc);
-	return true;
-}
-
-void fd_wire_release(struct fd_ctx *c, struct fd_handle *h)
-{
-	if (h->wire_tracked && c->wire)
-		wire_release(c->wire, h->ino);
-	h->wire_tracked = false;
 }

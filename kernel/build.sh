@@ -107,7 +107,8 @@ cat >Kbuild <<'EOF'
 ccflags-y := -I$(src)
 obj-m := famfuse.o
 famfuse-y := dev.o dir.o file.o inode.o control.o xattr.o acl.o readdir.o \
-	     ioctl.o iomode.o passthrough.o dax_backing.o dax_passthrough.o
+	     ioctl.o iomode.o passthrough.o dax_backing.o dax_passthrough.o \
+	     extmap.o
 famfuse-$(CONFIG_FUSE_DAX) += dax.o
 EOF
 

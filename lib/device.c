@@ -16,17 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "famfs/famfs.h"
-
-struct famfs_dev {
-	int fd;
-	bool dax;
-	bool rdonly;
-	uint64_t size;
-	uint64_t align;
-	void *addr;
-	char *path;
-};
+#include "dev_internal.h"
 
 /* Size and alignment of a dax char device, from libdaxctl. */
 static int dax_geometry(dev_t rdev, uint64_t *size, uint64_t *align)
@@ -69,6 +59,7 @@ int famfs_dev_open(const char *path, unsigned flags, struct famfs_dev **out,
 	if (!dev)
 		return -ENOMEM;
 	dev->rdonly = flags & FAMFS_DEV_RDONLY;
+	dev->lockfd = -1;
 	dev->path = strdup(path);
 	if (!dev->path) {
 		rc = -ENOMEM;
@@ -106,6 +97,20 @@ int famfs_dev_open(const char *path, unsigned flags, struct famfs_dev **out,
 			"%s: neither a dax device nor a regular file", path);
 		goto err_close;
 	}
+	dev->lockfd = famfs_lock_target(&st, dev->fd, dev->rdonly);
+	if (dev->lockfd < 0) {
+		rc = famfs_err_set(err, -1, "device", dev->lockfd,
+				   "%s: lock file under " FAMFS_RUN_DIR ": %s",
+				   path, strerror(-dev->lockfd));
+		goto err_close;
+	}
+	/* Every user holds this; mkfs alone takes it exclusive. */
+	rc = famfs_dev_lock(dev, FAMFS_LOCK_USE, false, true);
+	if (rc) {
+		rc = famfs_err_set(err, -1, "device", -EBUSY,
+				   "%s: being formatted on this host", path);
+		goto err_close;
+	}
 	if (dev->size < FAMFS_SUPERBLOCK_SIZE || dev->size % FAMFS_ALLOC_UNIT) {
 		rc = famfs_err_set(err, -1, "device", -EINVAL,
 				   "%s: size %" PRIu64
@@ -125,6 +130,8 @@ int famfs_dev_open(const char *path, unsigned flags, struct famfs_dev **out,
 	return 0;
 
 err_close:
+	if (dev->lockfd >= 0 && dev->lockfd != dev->fd)
+		close(dev->lockfd);
 	close(dev->fd);
 err_free:
 	free(dev->path);
@@ -137,6 +144,8 @@ void famfs_dev_close(struct famfs_dev *dev)
 	if (!dev)
 		return;
 	munmap(dev->addr, dev->size);
+	if (dev->lockfd != dev->fd)
+		close(dev->lockfd);
 	close(dev->fd);
 	free(dev->path);
 	free(dev);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* An opened file system: device + superblock + replayed namespace + role. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,31 @@ static void invalidate_noop(const void *addr, size_t len)
 static void invalidate_cpu(const void *addr, size_t len)
 {
 	famfs_cache_invalidate(addr, len);
+}
+
+/* famfsd: SERVE shared; the master also keeps the append lock. */
+static int serve_locks(struct famfs_fs *fs, struct famfs_err *err)
+{
+	int rc = famfs_dev_lock(fs->dev, FAMFS_LOCK_SERVE, false, true);
+
+	if (rc)
+		return famfs_err_set(err, -1, "device", rc, "serve lock: %s",
+				     strerror(-rc));
+	if (fs->role != FAMFS_ROLE_MASTER || famfs_dev_is_rdonly(fs->dev))
+		return 0;
+	rc = famfs_dev_lock(fs->dev, FAMFS_LOCK_APPEND, true, true);
+	if (rc == -EWOULDBLOCK)
+		return famfs_err_set(
+			err, -1, "device", -EBUSY,
+			"another writer on this host holds the log (%s)",
+			famfs_dev_lock_held(fs->dev, FAMFS_LOCK_SERVE) ?
+				"a famfsd already serves it as master" :
+				"a famfs command; retry when it is done");
+	if (rc)
+		return famfs_err_set(err, -1, "device", rc, "log lock: %s",
+				     strerror(-rc));
+	fs->append_held = true;
+	return 0;
 }
 
 int famfs_fs_open(const char *path, const struct famfs_fs_opts *o,
@@ -68,6 +94,11 @@ int famfs_fs_open(const char *path, const struct famfs_fs_opts *o,
 		if (!famfs_system_uuid(o->system_uuid_path, true, &me) &&
 		    !memcmp(&me, &fs->sb.system_uuid, sizeof(me)))
 			fs->role = FAMFS_ROLE_MASTER;
+	}
+	if (o->serve) {
+		rc = serve_locks(fs, err);
+		if (rc)
+			goto err_dev;
 	}
 	rc = famfs_ns_create(&fs->sb, &fs->ns);
 	if (rc)

@@ -10,7 +10,8 @@ struct famfs_fs {
 	uint8_t *log; /* mapped log region */
 	struct famfs_ns *ns;
 	enum famfs_role role;
-	bool locked;
+	bool locked; /* a writer session (famfs_fs_lock) */
+	bool append_held; /* FAMFS_FS_SERVE on the master: for life */
 	void (*invalidate)(const void *addr, size_t len);
 };
 

@@ -11,8 +11,33 @@
 #include "famfs/famfs.h"
 #include "util.h"
 
+static int format(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
+		  struct famfs_err *err);
+
 int famfs_mkfs(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
 	       struct famfs_err *err)
+{
+	int rc;
+
+	if (famfs_dev_is_rdonly(dev))
+		return famfs_err_set(err, -1, "device", -EROFS,
+				     "opened read-only");
+	/* Never format what is in use here, whatever its name. */
+	if (famfs_dev_lock(dev, FAMFS_LOCK_USE, true, true))
+		return famfs_err_set(
+			err, -1, "device", -EBUSY, "%s",
+			famfs_dev_lock_held(dev, FAMFS_LOCK_SERVE) ?
+				"served by famfsd on this host; unmount it "
+				"first" :
+				"in use by another famfs command on this host");
+	rc = format(dev, o, err);
+	/* Back to shared: the caller still has it open. */
+	famfs_dev_lock(dev, FAMFS_LOCK_USE, false, true);
+	return rc;
+}
+
+static int format(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
+		  struct famfs_err *err)
 {
 	uint8_t *base = famfs_dev_addr(dev);
 	uint64_t size = famfs_dev_size(dev);
@@ -22,9 +47,6 @@ int famfs_mkfs(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
 	struct famfs_omf_log_header h;
 	const char *name = famfs_dev_path(dev);
 
-	if (famfs_dev_is_rdonly(dev))
-		return famfs_err_set(err, -1, "device", -EROFS,
-				     "opened read-only");
 	memcpy(&old, base, sizeof(old));
 	if (old.magic == FAMFS_SUPER_MAGIC && !o->force)
 		return famfs_err_set(

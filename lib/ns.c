@@ -46,36 +46,72 @@ void ns_report(struct famfs_ns *ns, const struct famfs_err *err)
 		ns->report(ns->report_arg, err);
 }
 
-/* From here on ns_big_alloc maps pages; under ASan everything comes from
- * the heap, where overruns are caught. */
+#ifdef __has_feature
+#if __has_feature(address_sanitizer)
+#define NS_ASAN 1
+#endif
+#endif
 #ifdef __SANITIZE_ADDRESS__
-#define NS_BIG SIZE_MAX
+#define NS_ASAN 1
+#endif
+
+/*
+ * From NS_BIG on, ns_big_alloc maps pages (lazily zero, nothing paid for
+ * what is never touched). Under ASan, big tables are mapped too, but end
+ * against an inaccessible guard page (and start after one), so an overrun
+ * still faults at once: a heap copy of a log-sized node array per open
+ * would cost more than everything else a fuzz run does.
+ */
+#ifdef NS_ASAN
+#define NS_BIG (1u << 20)
+#define NS_GUARD 4096u
 #else
 #define NS_BIG (16u << 20)
+#define NS_GUARD 0u
 #endif
+
+/* Pages mapped for @len bytes, and where in them the table starts. */
+static size_t big_span(size_t len, size_t *lead)
+{
+	size_t pages = (len + 4095) & ~(size_t)4095;
+
+	*lead = NS_GUARD + ((pages - len) & ~(size_t)7);
+	return pages + 2 * NS_GUARD;
+}
 
 void *ns_big_alloc(size_t len)
 {
-	void *p;
+	size_t lead, span;
+	uint8_t *p;
 
 	if (len < NS_BIG)
 		return calloc(1, len);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	span = big_span(len, &lead);
+	p = mmap(NULL, span, NS_GUARD ? PROT_NONE : PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, len, MADV_HUGEPAGE); /* a hint: fine if refused */
-	return p;
+	if (NS_GUARD && mprotect(p + NS_GUARD, span - 2 * NS_GUARD,
+				 PROT_READ | PROT_WRITE)) {
+		munmap(p, span);
+		return NULL;
+	}
+	madvise(p, span, MADV_HUGEPAGE); /* a hint: fine if refused */
+	return p + lead;
 }
 
 void ns_big_free(void *p, size_t len)
 {
+	size_t lead, span;
+
 	if (!p)
 		return;
-	if (len < NS_BIG)
+	if (len < NS_BIG) {
 		free(p);
-	else
-		munmap(p, len);
+		return;
+	}
+	span = big_span(len, &lead);
+	munmap((uint8_t *)p - lead, span);
 }
 
 struct famfs_node *ns_node(const struct famfs_ns *ns, uint64_t ino)

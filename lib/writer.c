@@ -3,12 +3,13 @@
  * The log writer (master only). Appends are crash-safe: the sealed entry is
  * written and flushed before the header counters move, so a reader (or a
  * replay after a crash) sees either the old log or the new entry whole.
- * The host-local lock is flock(LOCK_EX) on the device, so two processes on
- * one host never append at once; other hosts never append (not master).
+ * The host-local lock is FAMFS_LOCK_APPEND on the device's identity
+ * (lock.c), the same one famfsd holds for its life on the master, so two
+ * writers on one host never append at once, whatever names they used;
+ * other hosts never append (not master).
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "fs_internal.h"
@@ -22,9 +23,10 @@ int famfs_fs_lock(struct famfs_fs *fs, bool nowait)
 		return -EROFS;
 	if (fs->locked)
 		return 0;
-	while (flock(famfs_dev_fd(fs->dev), LOCK_EX | (nowait ? LOCK_NB : 0))) {
-		if (errno != EINTR)
-			return -errno;
+	if (!fs->append_held) {
+		rc = famfs_dev_lock(fs->dev, FAMFS_LOCK_APPEND, true, nowait);
+		if (rc)
+			return rc;
 	}
 	fs->locked = true;
 	/* Catch up with anything another process appended. */
@@ -44,7 +46,8 @@ void famfs_fs_unlock(struct famfs_fs *fs)
 {
 	if (!fs->locked)
 		return;
-	flock(famfs_dev_fd(fs->dev), LOCK_UN);
+	if (!fs->append_held) /* famfsd keeps it for its whole life */
+		famfs_dev_unlock(fs->dev, FAMFS_LOCK_APPEND);
 	fs->locked = false;
 }
 

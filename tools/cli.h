@@ -115,8 +115,10 @@ int cli_normpath(const char *in, char *out, size_t outlen);
 
 /*
  * 1 if /proc/self/mountinfo (or $FAMFS_MOUNTINFO, for tests) shows @dev
- * mounted as fuse.famfs (source compared by realpath), 0 if not, -errno.
- * @mnt (may be NULL) gets the mount point.
+ * mounted as fuse.famfs (the source is the same inode, or the same device
+ * number for a device node), 0 if not, -errno. @mnt (may be NULL) gets
+ * the mount point. The host-local locks (famfs_dev_lock) are what really
+ * guard a device; this names the mount point for the message.
  */
 int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen);
 

@@ -100,8 +100,10 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 
 	rc = cli_dev_mounted(path, mnt, sizeof(mnt));
 	if (rc > 0)
-		return cli_err(c, EXIT_RUNTIME, "%s is mounted on %s", path,
-			       mnt);
+		return cli_err(c, EXIT_RUNTIME,
+			       "%s is mounted on %s: served by famfsd on this "
+			       "host; unmount it first",
+			       path, mnt);
 	if (rc == -ENOENT)
 		return cli_err(c, EXIT_RUNTIME,
 			       "%s: no such device or file (create an image "
@@ -125,6 +127,10 @@ int cmd_mkfs(struct cli *c, int argc, char **argv)
 	if (rc)
 		return cli_err(c, EXIT_RUNTIME, "%s: %s", path, strerror(-rc));
 	rc = famfs_mkfs(dev, &o, &e);
+	if (rc == -EBUSY) { /* e.g. a mount in another namespace */
+		famfs_dev_close(dev);
+		return cli_err(c, EXIT_RUNTIME, "%s: %s", path, e.msg);
+	}
 	if (rc) {
 		cli_err(c, rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s: %s",
 			path, famfs_err_str(&e, buf, sizeof(buf)));

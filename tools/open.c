@@ -5,20 +5,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uuid/uuid.h>
 
 #include "cli.h"
 
+/* Same device: the same inode for an image, the same st_rdev for devdax. */
+static bool same_device(const struct stat *a, const struct stat *b)
+{
+	if (S_ISCHR(a->st_mode) || S_ISBLK(a->st_mode))
+		return (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT) &&
+		       a->st_rdev == b->st_rdev;
+	return S_ISREG(a->st_mode) && S_ISREG(b->st_mode) &&
+	       a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen)
 {
 	const char *info = getenv("FAMFS_MOUNTINFO");
-	char want[PATH_MAX], got[PATH_MAX];
+	struct stat want, got;
 	char *line = NULL;
 	size_t cap = 0;
 	int found = 0;
 	FILE *f;
 
-	if (!realpath(dev, want))
+	if (stat(dev, &want))
 		return -errno;
 	f = fopen(info && *info ? info : "/proc/self/mountinfo", "re");
 	if (!f)
@@ -41,8 +52,10 @@ int cli_dev_mounted(const char *dev, char *mnt, size_t mntlen)
 
 		if (!fstype || !source || strcmp(fstype, "fuse.famfs"))
 			continue;
+		/* By what the source is, not how it is spelled: hard links,
+		 * bind mounts and symlinks match, a namesake does not. */
 		famfs_mountinfo_unescape(source);
-		if (!realpath(source, got) || strcmp(got, want))
+		if (stat(source, &got) || !same_device(&want, &got))
 			continue;
 		found = 1;
 		if (mnt) {
@@ -205,12 +218,16 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 			       "superblock says %s)",
 			       dev, mine, theirs);
 	}
-	rc = journal_check(c, dev, fs);
-	if (rc) {
-		famfs_fs_close(fs);
-		return rc;
-	}
 	rc = famfs_fs_lock(fs, true);
+	if (rc == -EWOULDBLOCK &&
+	    famfs_dev_lock_held(famfs_fs_dev(fs), FAMFS_LOCK_SERVE)) {
+		/* famfsd keeps it for its life, whatever name it was given. */
+		famfs_fs_close(fs);
+		return cli_err(c, EXIT_RUNTIME,
+			       "%s is served by famfsd on this host (as "
+			       "master); work through its mount",
+			       dev);
+	}
 	if (rc == -EWOULDBLOCK) {
 		/* Another writer on this host: wait our turn, visibly. */
 		fprintf(stderr, "%s: waiting for the log lock on %s\n", c->prog,
@@ -234,6 +251,12 @@ int cli_open_rw(const struct cli *c, const char *dev, struct famfs_fs **out)
 				       dev);
 		return cli_err(c, EXIT_RUNTIME, "%s: locking the log: %s", dev,
 			       strerror(-rc));
+	}
+	/* Under the lock: no famfsd master is running, none can start. */
+	rc = journal_check(c, dev, fs);
+	if (rc) {
+		famfs_fs_close(fs);
+		return rc;
 	}
 	*out = fs;
 	return 0;

@@ -346,8 +346,9 @@ struct famfs_dev;
 /*
  * Open a devdax character device (/dev/daxX.Y; size and alignment from
  * libdaxctl or sysfs) or a regular image file, and map all of it
- * MAP_SHARED. Errors: -ENOENT, -EACCES, -ENODEV (not dax or regular),
- * -EINVAL (size not aligned), -ENOMEM.
+ * MAP_SHARED; holds FAMFS_LOCK_USE shared until closed. Errors: -ENOENT,
+ * -EACCES, -ENODEV (not dax or regular), -EINVAL (size not aligned),
+ * -EBUSY (mkfs is formatting it), -ENOMEM.
  */
 int famfs_dev_open(const char *path, unsigned flags, struct famfs_dev **out,
 		   struct famfs_err *err);
@@ -359,6 +360,22 @@ bool famfs_dev_is_dax(const struct famfs_dev *dev);
 bool famfs_dev_is_rdonly(const struct famfs_dev *dev);
 int famfs_dev_fd(const struct famfs_dev *dev);
 const char *famfs_dev_path(const struct famfs_dev *dev);
+/*
+ * Host-local locks on the device's identity (lib/lock.c): the image's
+ * inode, or st_rdev of a devdax device (a file under FAMFS_RUN_DIR), so
+ * every name of one device meets on the same lock. famfs_dev_open holds
+ * USE shared; mkfs takes it exclusive; a writer holds APPEND exclusive;
+ * famfsd holds SERVE shared while it serves. Errors: -EWOULDBLOCK (held,
+ * with @nowait), -EROFS (exclusive on a read-only open).
+ */
+#define FAMFS_RUN_DIR "/run/famfs"
+enum { FAMFS_LOCK_USE = 0, FAMFS_LOCK_APPEND = 1, FAMFS_LOCK_SERVE = 2 };
+int famfs_dev_lock(struct famfs_dev *dev, unsigned which, bool excl,
+		   bool nowait);
+void famfs_dev_unlock(struct famfs_dev *dev, unsigned which);
+/* Does another open (any process on this host) hold lock @which? */
+bool famfs_dev_lock_held(struct famfs_dev *dev, unsigned which);
+
 /* Write back / drop CPU cache lines, only where the device needs it. */
 void famfs_dev_flush(const struct famfs_dev *dev, const void *addr, size_t len);
 void famfs_dev_invalidate(const struct famfs_dev *dev, const void *addr,
@@ -434,9 +451,12 @@ struct famfs_mkfs_opts {
 };
 
 /*
- * Format @dev. Refuses an existing famfs superblock without force.
- * Errors: -EEXIST (superblock present), -EINVAL (bad option), -ENOSPC
- * (device too small), -EROFS (device opened read-only).
+ * Format @dev. Refuses an existing famfs superblock without force, and,
+ * force or not, a device anything else on this host has open (famfsd
+ * serving it, a famfs command: FAMFS_LOCK_USE). Errors: -EEXIST
+ * (superblock present), -EBUSY (in use; err says whether famfsd serves
+ * it), -EINVAL (bad option), -ENOSPC (device too small), -EROFS (device
+ * opened read-only).
  */
 int famfs_mkfs(struct famfs_dev *dev, const struct famfs_mkfs_opts *o,
 	       struct famfs_err *err);
@@ -451,6 +471,9 @@ struct famfs_fs_opts {
 	int role; /* -1 = by system UUID; else force enum famfs_role */
 	famfs_report_fn report; /* bad entries during replay (may be NULL) */
 	void *report_arg;
+	/* famfsd: hold FAMFS_LOCK_SERVE, and on a writable master the
+	 * append lock too, until close (no other writer on this host). */
+	bool serve;
 };
 
 void famfs_fs_opts_init(struct famfs_fs_opts *o);
@@ -459,7 +482,8 @@ void famfs_fs_opts_init(struct famfs_fs_opts *o);
  * Open a device or image, validate the superblock and log header, replay
  * the log. A torn tail is not fatal (replay stops there; refresh retries).
  * Errors: those of famfs_dev_open, famfs_sb_check, famfs_log_header_check,
- * -ENOMEM.
+ * -ENOMEM; with ->serve, -EBUSY when another writer on this host holds
+ * the append lock.
  */
 int famfs_fs_open(const char *path, const struct famfs_fs_opts *o,
 		  struct famfs_fs **out, struct famfs_err *err);
@@ -482,8 +506,8 @@ uint64_t famfs_fs_log_free(const struct famfs_fs *fs);
 long famfs_fs_refresh(struct famfs_fs *fs);
 
 /*
- * Writer session: take the exclusive host-local log lock (flock on the
- * device) and catch up with the log. Only the master may lock: -EROFS on a
+ * Writer session: take the exclusive host-local append lock (on the
+ * device's identity, lib/lock.c) and catch up with the log. Only the master may lock: -EROFS on a
  * client or a read-only open; -EWOULDBLOCK with @nowait if held; the
  * errors of famfs_ns_health when the log could not be read whole (no
  * writer appends on top of a torn or corrupt log).

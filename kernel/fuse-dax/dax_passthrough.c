@@ -2,12 +2,15 @@
 /*
  * FUSE dax passthrough: files whose data lives on a devdax device.
  *
- * The daemon registers /dev/daxX.Y with FUSE_DEV_IOC_BACKING_OPEN and
- * FUSE_BACKING_DAX, then answers OPEN/CREATE with FOPEN_PASSTHROUGH, the
- * registration's id and a FUSE_EXT_DAX_EXTENTS record after fuse_open_out.
- * The validated extent map is cached on the inode. read/write copy between
- * the caller and the device's kernel mapping; mmap faults insert the
- * device's page frames (2 MiB when possible). The daemon sees no data.
+ * Two ABIs give an open file its map. famfs's OPEN-reply form: the daemon
+ * registers /dev/daxX.Y with FAMFUSE_IOC_DAX_OPEN (dax_backing.c) and
+ * answers OPEN/CREATE with FOPEN_PASSTHROUGH, the registration's id and a
+ * map record (type 33 or 34) after fuse_open_out, parsed here. The 7.47
+ * extent-map ABI: the map was pushed earlier with FUSE_NOTIFY_MAP and the
+ * open names it by its 64-bit id (extmap.c). Either way the map is cached
+ * on the inode while dax files are open; read/write copy between the
+ * caller and the device's kernel mapping; mmap faults insert the device's
+ * page frames (2 MiB when possible). The daemon sees no data.
  *
  * Why not fs/dax.c: in 6.12 a devdax struct dax_device has no
  * dax_operations, so dax_iomap_rw/dax_iomap_fault cannot reach it without
@@ -39,38 +42,25 @@
 
 #include "famfs/fuse_dax.h"
 
-static_assert(FUSE_DPT_INIT_FLAG == FUSE_PASSTHROUGH_DAX);
-static_assert(FUSE_BACKING_DAX_FLAG == FUSE_BACKING_DAX);
-static_assert(FUSE_DPT_MAX_OPEN_EXT >= FUSE_DAX_MIN_OPEN_EXT);
-
-struct fuse_dpt_ext {
-	u64 foff, doff, len;
-	struct fuse_backing *fb; /* holds a reference */
-};
-
-/*
- * The inode's map; one reference per open dax file. Either nr extents
- * (chunk == 0), or nr strips of a famfs interleaved file: chunk c of the
- * file is in strip c % nr, row c / nr (ext[] then holds the strips, foff
- * unused).
- */
-struct fuse_dpt_map {
-	refcount_t count;
-	u32 nr;
-	u32 chunk_shift; /* stripes: log2(chunk size) */
-	u64 chunk; /* stripes: chunk size; 0 for an extent list */
-	u64 size; /* bytes mapped */
-	struct fuse_dpt_ext ext[];
-};
-
 /* ---- OPEN / CREATE reply extension -------------------------------------- */
 
 void fuse_dpt_open_args(struct fuse_conn *fc, struct fuse_file *ff,
-			struct fuse_args *args)
+			struct fuse_args *args, int opcode)
 {
 	struct fuse_arg *arg = &args->out_args[args->out_numargs];
 
-	if (!fc->passthrough_dax)
+	if (!fc->passthrough_dax) {
+		/* 7.47: fuse_open_out is 24 bytes, backing_id_64 last */
+		if (fc->minor >= FUSE47_MINOR) {
+			ff->x47_id = 0;
+			arg->size = sizeof(ff->x47_id);
+			arg->value = &ff->x47_id;
+			args->out_numargs++;
+		}
+		return;
+	}
+	/* the OPEN-reply form: a record after OPEN and CREATE replies */
+	if (opcode != FUSE_OPEN && opcode != FUSE_CREATE)
 		return;
 	/* On failure the open just cannot carry an extent list. */
 	ff->dpt_ext = kvmalloc(FUSE_DPT_MAX_OPEN_EXT, GFP_KERNEL);
@@ -111,6 +101,22 @@ static void dpt_map_free(struct fuse_dpt_map *map)
 	kvfree(map);
 }
 
+struct fuse_dpt_map *dpt_map_alloc(u32 nr)
+{
+	struct fuse_dpt_map *map = kvzalloc(struct_size(map, ext, nr),
+					    GFP_KERNEL);
+
+	if (map)
+		refcount_set(&map->count, 1);
+	return map;
+}
+
+void dpt_map_put(struct fuse_dpt_map *map)
+{
+	if (map && refcount_dec_and_test(&map->count))
+		dpt_map_free(map);
+}
+
 /*
  * Builds a map from a FUSE_EXT_DAX_EXTENTS record. def is the open's
  * backing (not consumed). Every rule of fuse_dax.h is checked; returns
@@ -138,10 +144,9 @@ static struct fuse_dpt_map *dpt_map_build(struct fuse_conn *fc, u64 ino,
 		dpt_err(ino, "reserved fields of the extent list are not 0");
 		return ERR_PTR(-EIO);
 	}
-	map = kvzalloc(struct_size(map, ext, n), GFP_KERNEL);
+	map = dpt_map_alloc(n);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
-	refcount_set(&map->count, 1);
 
 	for (i = 0; i < n; i++) {
 		struct fuse_dpt_ext *m = &map->ext[i];
@@ -230,10 +235,9 @@ static struct fuse_dpt_map *dpt_stripes_build(struct fuse_conn *fc, u64 ino,
 		return ERR_PTR(-EIO);
 	}
 	nchunks = rec->file_size / ch;
-	map = kvzalloc(struct_size(map, ext, n), GFP_KERNEL);
+	map = dpt_map_alloc(n);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
-	refcount_set(&map->count, 1);
 	map->chunk = ch;
 	map->chunk_shift = ilog2(ch);
 	map->size = rec->file_size;
@@ -349,10 +353,36 @@ static const struct fuse_dax_ext_header *dpt_find_record(u64 ino,
 	return found;
 }
 
+int dpt_attach(struct inode *inode, struct file *file,
+	       struct fuse_dpt_map *map)
+{
+	struct fuse_file *ff = file->private_data;
+	struct fuse_inode *fi = get_fuse_inode(inode);
+	int err = 0;
+
+	if ((file->f_mode & FMODE_WRITE) && !dpt_map_writable(map))
+		return -EACCES;
+	spin_lock(&fi->lock);
+	if (fuse_inode_backing(fi) || (fi->dpt_map && fi->dpt_map != map)) {
+		err = -EBUSY; /* another backing on this inode */
+	} else {
+		if (!fi->dpt_map) {
+			refcount_inc(&map->count); /* the inode's */
+			fi->dpt_map = map;
+		}
+		fi->dpt_nopen++;
+		refcount_inc(&map->count); /* the file's */
+		ff->dpt_map = map;
+	}
+	spin_unlock(&fi->lock);
+	return err;
+}
+
 /*
- * Called from fuse_file_io_open() for a FOPEN_PASSTHROUGH open whose
- * backing_id is a dax registration. On success ff holds a map reference
- * (the inode's cached map). Returns -EIO/-ENOMEM/-EBUSY/-EACCES.
+ * The OPEN-reply form: called from fuse_file_io_open() for a
+ * FOPEN_PASSTHROUGH open whose backing_id is a dax registration. On
+ * success ff holds a map reference (the inode's cached map). Returns
+ * -EIO/-ENOMEM/-EBUSY/-EACCES.
  */
 int fuse_dpt_file_open(struct inode *inode, struct file *file)
 {
@@ -383,45 +413,32 @@ int fuse_dpt_file_open(struct inode *inode, struct file *file)
 			map = dpt_map_build(fc, ino, (const void *)rec, def);
 		if (IS_ERR(map)) {
 			err = PTR_ERR(map);
+			map = NULL;
 			goto out_put;
 		}
 	}
-	if (map && (file->f_mode & FMODE_WRITE) && !dpt_map_writable(map)) {
-		dpt_err(ino, "write open, but a device is registered read-only");
-		err = -EACCES;
-		goto out_map;
-	}
-
+	/* later opens may omit the record or must repeat it exactly */
 	spin_lock(&fi->lock);
 	old = fi->dpt_map;
-	if (fuse_inode_backing(fi)) {
-		err = -EBUSY; /* the inode uses regular passthrough */
-		dpt_err(ino, "inode already has a regular backing file");
-	} else if (!old && !map) {
-		err = -EIO;
-		dpt_err(ino, "first dax open without an extent list");
-	} else if (old && map && !dpt_map_equal(old, map)) {
-		err = -EIO;
-		dpt_err(ino, "extent list differs from the cached one");
-	} else if (old) {
-		err = 0;
-		if ((file->f_mode & FMODE_WRITE) && !dpt_map_writable(old))
-			err = -EACCES;
-		if (!err) {
-			refcount_inc(&old->count);
-			ff->dpt_map = old;
-		}
-	} else {
-		err = 0;
-		fi->dpt_map = map;
-		ff->dpt_map = map;
-		map = NULL; /* now owned by the inode and ff */
-	}
+	if (old)
+		refcount_inc(&old->count);
 	spin_unlock(&fi->lock);
-out_map:
-	if (!IS_ERR_OR_NULL(map))
-		dpt_map_free(map);
+	if (!old && !map) {
+		dpt_err(ino, "first dax open without an extent list");
+		goto out_put;
+	}
+	if (old && map && !dpt_map_equal(old, map)) {
+		dpt_err(ino, "extent list differs from the cached one");
+		goto out_put;
+	}
+	err = dpt_attach(inode, file, old ? old : map);
+	if (err == -EBUSY)
+		dpt_err(ino, "inode already has another backing");
+	else if (err == -EACCES)
+		dpt_err(ino, "write open, but a device is registered read-only");
 out_put:
+	dpt_map_put(old);
+	dpt_map_put(map);
 	fuse_backing_put(def);
 	return err;
 }
@@ -429,19 +446,20 @@ out_put:
 void fuse_dpt_file_release(struct fuse_file *ff, struct inode *inode)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
-	struct fuse_dpt_map *map = ff->dpt_map;
-	bool last;
+	struct fuse_dpt_map *map = ff->dpt_map, *inode_ref = NULL;
 
 	if (!map)
 		return;
 	ff->dpt_map = NULL;
 	spin_lock(&fi->lock);
-	last = refcount_dec_and_test(&map->count);
-	if (last && fi->dpt_map == map)
+	/* the last dax file of the inode: the inode lets go of its map */
+	if (fi->dpt_nopen && !--fi->dpt_nopen) {
+		inode_ref = fi->dpt_map;
 		fi->dpt_map = NULL;
+	}
 	spin_unlock(&fi->lock);
-	if (last)
-		dpt_map_free(map);
+	dpt_map_put(inode_ref);
+	dpt_map_put(map);
 }
 
 bool fuse_dpt_inode_mapped(struct fuse_inode *fi)
@@ -496,11 +514,12 @@ static bool dpt_resolve(const struct fuse_dpt_map *map, u64 pos,
 	}
 	if (pos >= map->size)
 		return false;
-	c = pos >> map->chunk_shift;
+	c = map->chunk_shift ? pos >> map->chunk_shift :
+			       div64_u64(pos, map->chunk);
 	row = div_u64_rem(c, map->nr, &strip);
 	e = &map->ext[strip];
-	out->foff = c << map->chunk_shift;
-	out->doff = e->doff + (row << map->chunk_shift);
+	out->foff = c * map->chunk;
+	out->doff = e->doff + row * map->chunk;
 	out->len = map->chunk;
 	out->fb = e->fb;
 	return true;
@@ -545,7 +564,8 @@ static ssize_t dpt_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	/* famfs files never grow: stop at the size and at the map's end */
 	limit = min_t(u64, i_size_read(inode), map->size);
 	if (pos >= limit)
-		return write && iov_iter_count(iter) ? -ENOSPC : 0;
+		return write && iov_iter_count(iter) && !map->x47 ? -ENOSPC :
+								   0;
 	iov_iter_truncate(iter, limit - pos);
 
 	while (iov_iter_count(iter)) {
@@ -557,8 +577,9 @@ static ssize_t dpt_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		void *kaddr;
 		int id;
 
+		/* a hole in the map: the dev tree's "missing mapping" */
 		if (!dpt_resolve(map, pos, &piece))
-			break;
+			return done ? done : -EIO;
 		dd = e->fb->dpt;
 		doff = e->doff + (pos - e->foff);
 		n = min_t(u64, iov_iter_count(iter), e->len - (pos - e->foff));

@@ -59,10 +59,16 @@ unset FAMFS_MOUNTINFO
 ok famfs mkdir "$img" d3
 ok famfs fsck "$img"
 
-# Another writer holds the log lock: a writer says so and waits its turn.
-exec 9<"$img"
-flock -x 9 # this shell holds it: no extra process to clean up
-famfs mkdir "$img" after_lock >"$T/lock.out" 2>"$T/lock.err" 9<&- &
+# Another writer holds the log lock (on the image's inode: a hard link
+# meets it too): a writer says so and waits its turn.
+ln "$img" "$T/hard.img"
+"$PY" "$(dirname "$0")/holdlock.py" "$T/hard.img" 1 >"$T/hold.out" &
+holder=$!
+for _ in $(seq 100); do
+	grep -q held "$T/hold.out" && break
+	sleep 0.05
+done
+famfs mkdir "$img" after_lock >"$T/lock.out" 2>"$T/lock.err" &
 writer=$!
 for _ in $(seq 600); do
 	grep -q "waiting for the log lock" "$T/lock.err" && break
@@ -71,7 +77,8 @@ done
 grep -q "^famfs mkdir: waiting for the log lock on $img$" "$T/lock.err" ||
 	fail "no wait message: $(cat "$T/lock.err")"
 famfs ls "$img" after_lock 2>/dev/null && fail "created while locked"
-exec 9<&-
+kill "$holder"
+wait "$holder" 2>/dev/null || true
 wait "$writer" || fail "writer failed after the lock was released"
 ok famfs ls "$img" after_lock
 echo "roles: ok"

@@ -9,18 +9,11 @@
 #include "famfs/famfs.h"
 #include "harness.h"
 
-#define FZ_LOG_LEN FAMFS_LOG_LEN_DEFAULT
-#define FZ_META_LEN (FAMFS_LOG_OFFSET + FZ_LOG_LEN)
 #define FZ_MAX_ENTRIES 64
 #define FZ_MAX_PIECES 4096 /* per file; then jump to the last byte */
+#define FZ_DEV_MASK (((uint64_t)1 << 40) - 1) /* see FZ_BIG_DEV */
 
-#define FZ_ASSERT(cond)                                     \
-	do {                                                \
-		if (!(cond))                                \
-			fz_fail(__FILE__, __LINE__, #cond); \
-	} while (0)
-
-static void fz_fail(const char *file, int line, const char *what)
+void fz_fail(const char *file, int line, const char *what)
 {
 	fprintf(stderr, "fuzz invariant broken at %s:%d: %s\n", file, line,
 		what);
@@ -102,6 +95,8 @@ int fz_header(const uint8_t *data, size_t size)
 	memcpy(in, data, size < sizeof(in) ? size : sizeof(in));
 	flags = in[0];
 	memcpy(&sb, in + 1, sizeof(sb));
+	if (!(flags & FZ_BIG_DEV))
+		sb.daxdev.size &= FZ_DEV_MASK;
 	memcpy(&h, in + 1 + sizeof(sb), sizeof(h));
 	avail = get64(in + 1 + sizeof(sb) + sizeof(h));
 	if (flags & FZ_FIX_LOGLEN) {
@@ -383,17 +378,15 @@ static long replay_once(const struct famfs_omf_superblock *sb,
 	return r;
 }
 
-int fz_image(const uint8_t *data, size_t size)
+void fz_build(unsigned flags, unsigned torn, const uint8_t *data, size_t size,
+	      struct fz_img *out)
 {
 	static uint8_t *img;
 	static size_t dirty; /* log bytes written by the previous input */
 	struct famfs_omf_superblock *sb;
 	struct famfs_omf_log_header *h;
-	struct famfs_ns_stats st0;
 	uint64_t nent = 0, last = famfs_log_last_index(FZ_LOG_LEN);
-	unsigned flags, torn;
 	uint8_t *log;
-	long r0;
 
 	if (!img) {
 		img = calloc(1, FZ_META_LEN);
@@ -405,14 +398,10 @@ int fz_image(const uint8_t *data, size_t size)
 	h = (struct famfs_omf_log_header *)log;
 	memset(img, 0, sizeof(*sb));
 	memset(log, 0, dirty);
-	if (size < 2)
-		return 0;
-	flags = data[0];
-	torn = data[1];
-	data += 2;
-	size -= 2;
 
 	memcpy(sb, data, size < sizeof(*sb) ? size : sizeof(*sb));
+	if (!(flags & FZ_BIG_DEV))
+		sb->daxdev.size &= FZ_DEV_MASK;
 	if (size > sizeof(*sb)) {
 		size_t n = size - sizeof(*sb);
 		size_t max = sizeof(*h) + FZ_MAX_ENTRIES * FAMFS_LOG_ENTRY_SIZE;
@@ -457,10 +446,22 @@ int fz_image(const uint8_t *data, size_t size)
 	/* Replay works on the live buffer; keep the slots after it zero. */
 	if (dirty < sizeof(*h))
 		dirty = sizeof(*h);
+	out->sb = sb;
+	out->log = log;
+	out->h = h;
+	out->nent = nent;
+	out->used = dirty;
+}
 
-	r0 = replay_once(sb, log, h, &st0);
-	if (r0 == -EINVAL && famfs_sb_check(sb, 0, NULL))
+int fz_image(const uint8_t *data, size_t size)
+{
+	struct famfs_ns_stats st;
+	struct fz_img im;
+
+	if (size < 2)
 		return 0;
+	fz_build(data[0], data[1], data + 2, size - 2, &im);
+	replay_once(im.sb, im.log, im.h, &st);
 	return 0;
 }
 

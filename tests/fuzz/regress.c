@@ -88,12 +88,14 @@ int main(int argc, char **argv)
 		{ "header", fz_header },
 		{ "image", fz_image },
 		{ "entry", fz_entry },
+		{ "alloc", fz_alloc },
 	};
 	fz_fn fn = NULL;
 	unsigned count = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s header|image|entry FILE|DIR...\n",
+		fprintf(stderr,
+			"usage: %s header|image|entry|alloc FILE|DIR...\n",
 			argv[0]);
 		return 2;
 	}

@@ -27,7 +27,7 @@ def write(path, data):
 
 def main():
     fixtures, out = sys.argv[1], sys.argv[2]
-    for t in ("header", "image", "entry"):
+    for t in ("header", "image", "entry", "alloc"):
         os.makedirs(os.path.join(out, t), exist_ok=True)
     for xzpath in sorted(glob.glob(os.path.join(fixtures, "*.meta.xz"))):
         name = os.path.basename(xzpath)[: -len(".meta.xz")]
@@ -55,6 +55,16 @@ def main():
                   bytes([FIX_NEXT, 0xff]) + body)
             write(os.path.join(out, "image", "%s-%d-fixed" % (name, n)),
                   bytes([0x3f, 0xff]) + body)
+
+        # alloc: the image with a mix of operations in front (see
+        # tests/fuzz/harness.h): allocate, grow, trim, release, log.
+        ops = bytes([0, 3, 0, 1, 20, 5, 2, 7, 0, 5, 0, 1, 0, 9, 1, 3, 30, 0,
+                     5, 2, 0, 4, 0, 0, 0, 1, 1, 5, 0, 0])
+        for n in (8, 40):
+            n = min(n, nused)
+            body = sb + hdr + b"".join(entry(i) for i in range(n))
+            write(os.path.join(out, "alloc", "%s-%d" % (name, n)),
+                  bytes([0x3f, 0xff, len(ops) // 3]) + ops + body)
 
         geo = 1 if version == 47 else 0
         for i in list(range(min(nused, 40))):

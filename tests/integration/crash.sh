@@ -122,4 +122,48 @@ if have_cli; then
 	"$FAMFS_CLI" --system-uuid-file "$T/uuid" mkdir "$img" yes ||
 		fail "the CLI still refuses after famfsd replayed the journal"
 fi
+
+# A journal older than the log: its file's space was reused since (the
+# file was deleted after recovery, and another took its place), so the
+# record is dropped with a warning, never served over the new file.
+fsync_file() {
+	$PY -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+os.write(fd, sys.argv[2].encode() * 1000)
+os.fsync(fd)' "$@"
+}
+# crash_after_fsync IMG NAME CHAR: mount, fsync NAME, kill -9 famfsd.
+crash_after_fsync() {
+	start_famfsd "$1" "$mnt" "$T/uuid"
+	fsync_file "$mnt/$2" "$3"
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null || true
+	unmount "$mnt"
+}
+crash_after_fsync "$img" old A
+jnl=$(ls "$FAMFS_JOURNAL_DIR"/*.journal)
+cp "$jnl" "$T/old.journal"
+start_famfsd "$img" "$mnt" "$T/uuid" --settle-ms 600000
+rm "$mnt/old"
+fsync_file "$mnt/new" B
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+cp "$T/old.journal" "$jnl"
+start_famfsd "$img" "$mnt" "$T/uuid"
+grep -q "journal: old: its space is in use now" "$DLOG" ||
+	fail "stale journal record not dropped: $(cat "$DLOG")"
+[ ! -e "$mnt/old" ] || fail "a stale journal record came back"
+[ "$(head -c 3 "$mnt/new")" = BBB ] || fail "new file damaged"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+# Another file system's journal under this one's name is set aside.
+img2=$T/img2
+make_fs "$img2" $((4 << 30)) "$T/uuid"
+crash_after_fsync "$img2" x X
+jnl2=$(ls "$FAMFS_JOURNAL_DIR"/*.journal)
+mv "$jnl2" "$jnl"
+start_famfsd "$img" "$mnt" "$T/uuid"
+grep -q "written for another file system or device; moved aside" "$DLOG" ||
+	fail "foreign journal not refused: $(cat "$DLOG")"
+[ -e "$jnl.rejected" ] && [ ! -e "$mnt/x" ] || fail "foreign journal used"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+fsck_image "$img" || fail "fsck after the stale journals"
 log "ok"

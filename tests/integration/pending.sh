@@ -148,11 +148,15 @@ wait_for 20 bash -c "[ \"\$(awk '\$1 == \"pending\" { print \$2 }' '$mnt/.meta/.
 [ "$(ls -i "$mnt/id" | awk '{ print $1 }')" = "$ino1" ] || fail "readdir ino"
 [ "$(cd "$mnt/id" && stat -c %i ..)" = "$(stat -c %i "$mnt")" ] || fail ".."
 [ "$(cat "$mnt/id/f")" = i ] || fail "read after logging"
-echo j >"$mnt/id/g" # a pending child of a logged directory
+# A pending child of a logged directory; held open, so it cannot settle
+# (the settle interval here is short).
+exec 4>"$mnt/id/g"
+echo j >&4
 expect_errno EPERM rename "$mnt/id/f" "$mnt/id/f2"
 du_df "logged files"
 # Logged objects cannot be removed, but a new name under them can.
 expect_errno OK rename "$mnt/id/g" "$mnt/id/g2"
+exec 4>&-
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 
 # Later mounts (and other hosts) see 16 + log index.
@@ -162,6 +166,41 @@ ino2=$(stat -c %i "$mnt/id/f")
 	fail "remount ino $ino2"
 [ "$ino_k" != "$(stat -c %i "$mnt/keep/k")" ] || fail "keep/k ino $ino_k"
 : "$ino_dir"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+
+# A file fsynced over and over (a database kept open): the journal is
+# compacted in place and stays small; a kill -9 keeps the last fsync.
+start_famfsd "$img" "$mnt" "$T/uuid"
+$PY - "$mnt/id/db" "$DPID" <<'PYEOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+for i in range(4500):
+    os.write(fd, b"%c" % (65 + i % 26))
+    os.fsync(fd)
+os.kill(int(sys.argv[2]), 9)
+PYEOF
+wait "$DPID" 2>/dev/null || true
+unmount "$mnt"
+jsize=$(stat -c %s "$FAMFS_JOURNAL_DIR"/*.journal)
+[ "$jsize" -lt $((4096 * 408)) ] || fail "journal not compacted: $jsize bytes"
+start_famfsd "$img" "$mnt" "$T/uuid"
+[ "$(stat -c %s "$mnt/id/db")" = 4500 ] || fail "id/db: $(stat -c %s "$mnt/id/db") bytes"
+stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
+
+# SIGTERM while a writer holds a file open: it is carried over in the
+# journal, not frozen half-written in the log; the next start has it.
+start_famfsd "$img" "$mnt" "$T/uuid"
+exec 3>"$mnt/id/open"
+echo half >&3
+term_famfsd "$DPID"
+exec 3>&-
+unmount "$mnt"
+"$FAMFS_CLI" ls -R "$img" | grep -q 'id/open$' && fail "an open file was logged"
+! "$FAMFS_CLI" --system-uuid-file "$T/uuid" mkdir "$img" nope 2>/dev/null ||
+	fail "the CLI appended over a carried-over file"
+start_famfsd "$img" "$mnt" "$T/uuid" --settle-ms 600000
+[ "$(cat "$mnt/id/open")" = half ] || fail "carried-over file lost"
+rm "$mnt/id/open" # still pending: the user can drop it
 stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 
 # journal_dir from the config file wins over $FAMFS_JOURNAL_DIR.
@@ -183,6 +222,6 @@ stop_famfsd "$DPID" "$mnt" || fail "famfsd exited $?"
 fsck_image "$img" || fail "fsck"
 "$FAMFS_CLI" ls -R "$img" | awk '{ print $NF }' | grep -v '^\.meta' |
 	sort >"$T/log.names"
-printf '%s\n' id id/f id/g2 id/j keep keep/k logged logged/old | sort |
+printf '%s\n' id id/db id/f id/g2 id/j keep keep/k logged logged/old | sort |
 	diff - "$T/log.names" || fail "the log holds other names than the kept ones"
 log "ok"

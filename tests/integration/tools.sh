@@ -179,7 +179,7 @@ check_log "$T/seen" "$T/logged"
 
 # Logged files: tools that replace a name fail with EPERM and a log line,
 # the file is unchanged, and their temporary files never reach the log.
-start_famfsd "$img" "$mnt" "$T/uuid"
+start_famfsd "$img" "$mnt" "$T/uuid" --settle-ms 600000
 cp "$mnt/s.txt" "$T/s.before"
 ! sed -i 's/x/y/' "$mnt/s.txt" 2>"$T/sed.err" || fail "sed -i on a logged file"
 grep -q "Operation not permitted" "$T/sed.err" || fail "sed: $(cat "$T/sed.err")"

@@ -10,11 +10,10 @@ setup
 
 make_fs "$T/img" 4G "$T/uuid"
 m=$T/m
-start_famfsd "$T/img" "$m" "$T/uuid" -o uring=off --settle-ms 100
+# The file stays pending: its READs go through libfuse's worker pool (a
+# logged file's would be answered by the fast path, never reaching it).
+start_famfsd "$T/img" "$m" "$T/uuid" -o uring=off --settle-ms 3600000
 head -c $((64 << 20)) /dev/urandom >"$m/f"
-# Logged once settled: then it is immutable and served without locks.
-wait_for 10 bash -c "[ \"\$(awk '\$1==\"pending\"{print \$2}' '$m/.meta/.stats')\" = 0 ]" ||
-	fail "the file was not logged"
 
 # Every thread seen under a fluctuating load is still there at the end.
 seen=$T/tids

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Reply decoder from the spec text; byte offsets, no shared structs. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,9 +88,6 @@ int dec_init_reply(const void *msg, size_t len, struct dec_init *out, char *why,
 			return fail(why, wlen,
 				    "WRITEBACK_CACHE with PASSTHROUGH");
 	}
-	if ((out->flags & DEC_PASSTHROUGH_DAX) &&
-	    !(out->flags & DEC_PASSTHROUGH))
-		return fail(why, wlen, "PASSTHROUGH_DAX without PASSTHROUGH");
 	return 0;
 }
 
@@ -251,4 +249,153 @@ int dec_open_reply(const void *msg, size_t len, bool entry, size_t max_ext,
 	if (out->rec_type == DEC_EXT_STRIPES)
 		return dec_stripes(p + pos, size, align, out, why, wlen);
 	return fail(why, wlen, "unknown record type %u", out->rec_type);
+}
+
+/* ---- 7.47 --------------------------------------------------------------- */
+
+static int fail_e(int err, char *why, size_t wlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail_e(int err, char *why, size_t wlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, wlen, fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+/*
+ * fuse_notify_map_out (32): backing_id@0 num_extents@8 flags@12
+ * reserved[2]@16, then fuse_extent (48): offset@0 length@8 backing_id@16
+ * addr@24 reserved[2]@32.
+ */
+int dec47_notify_map(const void *msg, size_t len, struct dec47_map *out,
+		     char *why, size_t wlen)
+{
+	const uint8_t *p = (const uint8_t *)msg + 16;
+	size_t size = len - 16;
+	uint64_t chunk = 0;
+
+	if (len < 16 || u32(msg, 0) != len || u64(msg, 8) ||
+	    (int32_t)u32(msg, 4) != DEC47_NOTIFY_MAP)
+		return fail_e(EPROTO, why, wlen, "not a NOTIFY_MAP message");
+	if (size < 32)
+		return fail_e(EINVAL, why, wlen, "NOTIFY_MAP of %zu bytes",
+			      size);
+	out->id = u64(p, 0);
+	out->n = u32(p, 8);
+	out->flags = u32(p, 12);
+	out->cycle = 0;
+	if (out->n > DEC47_MAX_EXTENTS)
+		return fail_e(EINVAL, why, wlen, "num_extents %u > %u", out->n,
+			      DEC47_MAX_EXTENTS);
+	if (size - 32 != out->n * 48ULL)
+		return fail_e(EINVAL, why, wlen,
+			      "%zu bytes of extents for num_extents %u",
+			      size - 32, out->n);
+	if (u64(p, 16) || u64(p, 24))
+		return fail_e(EINVAL, why, wlen, "map reserved not zero");
+	if (out->flags & ~(DEC47_MAP_CREATE | DEC47_MAP_CYCLIC))
+		return fail_e(EINVAL, why, wlen, "map flags 0x%x", out->flags);
+	if (!(out->flags & DEC47_MAP_CREATE))
+		return fail_e(EINVAL, why, wlen,
+			      "adding to a map is not supported");
+	if (out->flags & DEC47_MAP_CYCLIC) {
+		if (!out->n)
+			return fail_e(EINVAL, why, wlen, "cyclic, no extents");
+		chunk = u64(p, 32 + 8);
+		out->cycle = chunk * out->n;
+	}
+	for (uint32_t i = 0; i < out->n; i++) {
+		const uint8_t *e = p + 32 + 48 * i;
+		struct dec47_extent *x = &out->ext[i];
+
+		x->offset = u64(e, 0);
+		x->length = u64(e, 8);
+		x->backing_id = u64(e, 16);
+		x->addr = u64(e, 24);
+		if (chunk && (x->offset != chunk * i || x->length != chunk))
+			return fail_e(EINVAL, why, wlen,
+				      "cyclic extent %u: offset %llu length "
+				      "%llu, chunk %llu",
+				      i, (unsigned long long)x->offset,
+				      (unsigned long long)x->length,
+				      (unsigned long long)chunk);
+		if (u64(e, 32) || u64(e, 40))
+			return fail_e(EIO, why, wlen,
+				      "extent %u reserved not zero", i);
+		if (x->length % 4096 || x->addr % 4096)
+			return fail_e(EIO, why, wlen,
+				      "extent %u not page aligned", i);
+		for (uint32_t j = 0; j < i; j++) {
+			const struct dec47_extent *y = &out->ext[j];
+
+			if (x->offset < y->offset + y->length &&
+			    y->offset < x->offset + x->length)
+				return fail_e(EIO, why, wlen,
+					      "extent %u overlaps extent %u", i,
+					      j);
+		}
+	}
+	return 0;
+}
+
+int dec47_backing_close(const void *msg, size_t len, uint64_t *id, char *why,
+			size_t wlen)
+{
+	const uint8_t *p = (const uint8_t *)msg + 16;
+
+	if (len != 32)
+		return fail_e(EINVAL, why, wlen, "BACKING_CLOSE of %zu bytes",
+			      len < 16 ? 0 : len - 16);
+	*id = u64(p, 0);
+	if (u64(p, 8))
+		return fail_e(EINVAL, why, wlen, "BACKING_CLOSE reserved");
+	return 0;
+}
+
+int dec47_open_reply(const void *msg, size_t len, bool entry,
+		     struct dec47_open *out, char *why, size_t wlen)
+{
+	const uint8_t *p = msg;
+	size_t pos = 16 + (entry ? 128 : 0);
+	uint64_t unique;
+	int32_t err;
+
+	memset(out, 0, sizeof(*out));
+	if (dec_out_header(msg, len, &unique, &err, why, wlen))
+		return -1;
+	if (err)
+		return fail(why, wlen, "open failed: %d", err);
+	if (len != pos + 24)
+		return fail(why, wlen, "open reply of %zu bytes, want %zu", len,
+			    pos + 24);
+	out->fh = u64(p, pos);
+	out->open_flags = u32(p, pos + 8);
+	out->backing_id = (int32_t)u32(p, pos + 12);
+	out->backing_id_64 = u64(p, pos + 16);
+	out->id64 = out->open_flags & DEC47_BACKING_ID_64;
+	out->open_flags &= ~DEC47_BACKING_ID_64;
+	if (!(out->open_flags & DEC_FOPEN_PASSTHROUGH)) {
+		if (out->backing_id || out->backing_id_64 || out->id64)
+			return fail(why, wlen,
+				    "backing id without PASSTHROUGH");
+		return 0;
+	}
+	if (out->open_flags &
+	    ~(DEC_FOPEN_PASSTHROUGH | DEC_FOPEN_DIRECT_IO |
+	      DEC_FOPEN_PARALLEL_DIRECT_WRITES | DEC_FOPEN_NOFLUSH))
+		return fail(why, wlen, "conflicting open flags 0x%x",
+			    out->open_flags);
+	if (!out->id64 && out->backing_id <= 0)
+		return fail(why, wlen, "invalid backing_id %d",
+			    out->backing_id);
+	return 0;
+}
+
+uint32_t dec_entry_attr_flags(const void *msg, size_t len)
+{
+	return len >= 16 + 128 ? u32(msg, 16 + 40 + 84) : 0;
 }

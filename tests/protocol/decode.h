@@ -17,7 +17,6 @@
 #define DEC_WRITEBACK_CACHE (1ULL << 16)
 #define DEC_ALLOW_MMAP (1ULL << 36) /* 7.2 */
 #define DEC_PASSTHROUGH (1ULL << 37) /* 2.3 */
-#define DEC_PASSTHROUGH_DAX (1ULL << 44) /* 3.3.1 */
 #define DEC_FOPEN_DIRECT_IO (1u << 0)
 #define DEC_FOPEN_KEEP_CACHE (1u << 1)
 #define DEC_FOPEN_NOFLUSH (1u << 5)
@@ -26,9 +25,25 @@
 #define DEC_EXT_EXTENTS 33u /* 3.3.3 */
 #define DEC_EXT_STRIPES 34u /* 3.3.3 "type 34"; layout: fuse_dax.h text */
 #define DEC_MAX_STRIPS 64
-#define DEC_BACKING_DAX 1u /* 3.3.2 */
 #define DEC_IOC_BACKING_OPEN 0x4010E501u /* 2.2 */
 #define DEC_IOC_BACKING_CLOSE 0x4004E502u
+/* famfs's OPEN-reply form: famfuse-only ioctls (fuse_dax.h section 2). */
+#define DEC_IOC_FAMFUSE_PROBE 0x8010F501u
+#define DEC_IOC_FAMFUSE_ENABLE 0x4010F502u
+#define DEC_IOC_FAMFUSE_DAX_OPEN 0x4010F503u
+#define DEC_FAMFUSE_VERSION 2u
+
+/* 7.47 (spec/fuse-extmap.md section 1). */
+#define DEC47_MINOR 47u
+#define DEC47_HAS_SYNCFS (1ULL << 44)
+#define DEC47_BACKING_IS_DEV (1u << 0)
+#define DEC47_BACKING_ID_64 (1u << 30)
+#define DEC47_NOTIFY_BACKING_CLOSE 10
+#define DEC47_NOTIFY_MAP 11
+#define DEC47_MAP_CREATE (1u << 0)
+#define DEC47_MAP_CYCLIC (1u << 1)
+#define DEC47_MAX_EXTENTS 1638u
+#define DEC47_ATTR_DAX (1u << 1)
 
 #define DEC_MAX_EXT 16384
 
@@ -70,5 +85,47 @@ int dec_init_reply(const void *msg, size_t len, struct dec_init *out, char *why,
 int dec_open_reply(const void *msg, size_t len, bool entry, size_t max_ext,
 		   uint64_t align, struct dec_open *out, char *why,
 		   size_t wlen);
+
+/* ---- 7.47 (decode47.c) ---------------------------------------------- */
+
+struct dec47_extent {
+	uint64_t offset, length, backing_id, addr;
+};
+
+struct dec47_map {
+	uint64_t id;
+	uint32_t n, flags;
+	uint64_t cycle; /* CYCLIC: chunk * n; else 0 */
+	struct dec47_extent ext[DEC47_MAX_EXTENTS];
+};
+
+struct dec47_open {
+	uint64_t fh;
+	uint32_t open_flags; /* FUSE_BACKING_ID_64 removed */
+	bool id64; /* FUSE_BACKING_ID_64 was set */
+	int32_t backing_id;
+	uint64_t backing_id_64;
+};
+
+/*
+ * A FUSE_NOTIFY_MAP message, with the 7.47 kernel's rules in its order:
+ * returns 0, -EINVAL (message rules, cyclic rules) or -EIO (extent
+ * rules: reserved, page alignment, overlap), with the reason. Whether
+ * each target backing exists is for the caller (it owns the table).
+ */
+int dec47_notify_map(const void *msg, size_t len, struct dec47_map *out,
+		     char *why, size_t wlen);
+/* FUSE_NOTIFY_BACKING_CLOSE: 0 or -EINVAL (size, reserved). */
+int dec47_backing_close(const void *msg, size_t len, uint64_t *id, char *why,
+			size_t wlen);
+/*
+ * OPEN (entry = false) or CREATE reply on a 7.47 kernel: exactly 24 bytes
+ * of fuse_open_out (the dev tree sizes the argument so). Passthrough
+ * needs flags within the mask and a backing id.
+ */
+int dec47_open_reply(const void *msg, size_t len, bool entry,
+		     struct dec47_open *out, char *why, size_t wlen);
+/* fuse_attr.flags of the fuse_entry_out in an ENTRY/CREATE reply. */
+uint32_t dec_entry_attr_flags(const void *msg, size_t len);
 
 #endif /* PROTO_DECODE_H */

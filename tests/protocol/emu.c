@@ -26,6 +26,7 @@ struct seam_msg {
 struct seam_ans {
 	int32_t result;
 	uint32_t pad;
+	uint8_t arg[16];
 };
 
 static int recv_with_fd(int s, struct seam_msg *m, int *fd)
@@ -48,61 +49,25 @@ static int recv_with_fd(int s, struct seam_msg *m, int *fd)
 	return n == sizeof(*m) ? 0 : -2;
 }
 
-static int32_t backing_open(struct emu *e, const struct seam_msg *m, int fd)
-{
-	uint32_t flags;
-	uint64_t pad;
-	struct stat st;
-	unsigned i;
-
-	memcpy(&flags, m->arg + 4, 4);
-	memcpy(&pad, m->arg + 8, 8);
-	if (fd < 0)
-		return -EBADF;
-	if (e->policy == EMU_IOCTL_EINVAL || flags != DEC_BACKING_DAX || pad)
-		return -EINVAL;
-	if (fstat(fd, &st))
-		return -EBADF;
-	for (i = 0; i < e->ndevs; i++)
-		if (e->dev_st_dev[i] == st.st_dev &&
-		    e->dev_st_ino[i] == st.st_ino)
-			break;
-	if (i == e->ndevs) {
-		if (e->ndevs == EMU_MAX_DEVS)
-			return -ENOMEM;
-		e->dev_st_dev[i] = st.st_dev;
-		e->dev_st_ino[i] = st.st_ino;
-		e->ndevs++;
-	}
-	e->dev_count[i]++;
-	e->dev_id[i] = ++e->next_id;
-	return e->dev_id[i];
-}
-
 static void *seam_thread(void *arg)
 {
 	struct emu *e = arg;
 
 	for (;;) {
 		struct seam_msg m;
-		struct seam_ans a = { 0 };
+		struct seam_ans a;
 		int fd, r = recv_with_fd(e->iofd, &m, &fd);
 
 		if (r == -1)
 			break;
+		memset(&a, 0, sizeof(a));
 		pthread_mutex_lock(&e->lock);
 		if (r || m.magic != SEAM_MAGIC) {
 			e->nbad++;
 			a.result = -EINVAL;
-		} else if (m.cmd == DEC_IOC_BACKING_OPEN) {
-			e->nopen++;
-			a.result = backing_open(e, &m, fd);
-		} else if (m.cmd == DEC_IOC_BACKING_CLOSE) {
-			e->nclose++;
-			a.result = 0;
 		} else {
-			e->nbad++;
-			a.result = -ENOTTY;
+			a.result = emu_ioctl(e, m.cmd, m.arg, fd);
+			memcpy(a.arg, m.arg, sizeof(a.arg));
 		}
 		pthread_mutex_unlock(&e->lock);
 		if (fd >= 0)
@@ -145,7 +110,9 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 
 	memset(e, 0, sizeof(*e));
 	e->iofd = -1;
-	e->policy = o->policy;
+	e->kernel = o->kernel;
+	e->reg_errno = o->reg_errno;
+	e->max_open_ext = o->max_open_ext ? o->max_open_ext : 65536;
 	pthread_mutex_init(&e->lock, NULL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
 		return perror("socketpair"), -1;
@@ -191,7 +158,7 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 		argv[n++] = o->uuid_file;
 		argv[n++] = "-d";
 		argv[n++] = o->data_path ? o->data_path : "auto";
-		for (int i = 0; i < 4 && o->extra[i]; i++)
+		for (int i = 0; i < 6 && o->extra[i]; i++)
 			argv[n++] = o->extra[i];
 		argv[n++] = "--emulator-fd";
 		argv[n++] = fdarg;
@@ -217,13 +184,10 @@ int emu_start(struct emu *e, const struct emu_opts *o)
 	return 0;
 }
 
-int emu_stop(struct emu *e)
+static int reap(struct emu *e)
 {
 	int st = 0;
 
-	if (e->fd >= 0)
-		close(e->fd);
-	e->fd = -1;
 	for (int i = 0; i < 100; i++) {
 		pid_t r = waitpid(e->pid, &st, WNOHANG);
 
@@ -235,6 +199,7 @@ int emu_stop(struct emu *e)
 	waitpid(e->pid, &st, 0);
 reaped:
 	if (e->thr_running) {
+		e->thr_running = false;
 		shutdown(e->iofd, SHUT_RDWR);
 		pthread_join(e->thr, NULL);
 	}
@@ -242,6 +207,36 @@ reaped:
 		close(e->iofd);
 	e->iofd = -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int emu_stop(struct emu *e)
+{
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+	return reap(e);
+}
+
+int emu_term(struct emu *e)
+{
+	static uint8_t buf[1 << 16];
+	struct pollfd p = { .fd = e->fd, .events = POLLIN };
+	uint64_t unique;
+
+	kill(e->pid, SIGTERM);
+	/* Whatever famfsd writes on its way out, until it closes. */
+	while (poll(&p, 1, 10000) == 1) {
+		ssize_t n = recv(e->fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			break;
+		memcpy(&unique, buf + 8, 8);
+		if (n >= 16 && !unique) {
+			e->nnotify++;
+			emu_notify(e, buf, (size_t)n);
+		}
+	}
+	return emu_stop(e);
 }
 
 uint64_t emu_send(struct emu *e, uint32_t opcode, uint64_t nodeid,
@@ -266,26 +261,40 @@ uint64_t emu_send(struct emu *e, uint32_t opcode, uint64_t nodeid,
 	return unique;
 }
 
-ssize_t emu_recv(struct emu *e, void *buf, size_t cap)
-{
-	struct pollfd p = { .fd = e->fd, .events = POLLIN };
-
-	if (poll(&p, 1, 10000) != 1) {
-		fprintf(stderr, "emu: no reply within 10 s\n");
-		return -1;
-	}
-	return recv(e->fd, buf, cap, 0);
-}
-
 static void keep_note(struct emu *e, const void *msg, size_t n)
 {
 	unsigned slot;
 
-	if (e->note_tail - e->note_head == EMU_NOTES)
+	if (e->raw_tail - e->raw_head == EMU_RAW_NOTES)
 		return; /* full: tests look at the first ones */
-	slot = e->note_tail++ % EMU_NOTES;
-	e->note_len[slot] = n < EMU_NOTE_MAX ? (unsigned)n : EMU_NOTE_MAX;
-	memcpy(e->note[slot], msg, e->note_len[slot]);
+	slot = e->raw_tail++ % EMU_RAW_NOTES;
+	e->raw_len[slot] =
+		n < EMU_RAW_NOTE_MAX ? (unsigned)n : EMU_RAW_NOTE_MAX;
+	memcpy(e->raw_note[slot], msg, e->raw_len[slot]);
+}
+
+ssize_t emu_recv(struct emu *e, void *buf, size_t cap)
+{
+	struct pollfd p = { .fd = e->fd, .events = POLLIN };
+	uint64_t unique;
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&p, 1, 10000) != 1) {
+			fprintf(stderr, "emu: no reply within 10 s\n");
+			return -1;
+		}
+		n = recv(e->fd, buf, cap, 0);
+		if (n < 16)
+			return n;
+		memcpy(&unique, (uint8_t *)buf + 8, 8);
+		if (unique)
+			return n;
+		/* A notification: the kernel processes it in write(2). */
+		e->nnotify++;
+		keep_note(e, buf, (size_t)n);
+		emu_notify(e, buf, (size_t)n);
+	}
 }
 
 size_t emu_take_note(struct emu *e, void *buf, size_t cap)
@@ -293,11 +302,11 @@ size_t emu_take_note(struct emu *e, void *buf, size_t cap)
 	unsigned slot;
 	size_t n;
 
-	if (e->note_head == e->note_tail)
+	if (e->raw_head == e->raw_tail)
 		return 0;
-	slot = e->note_head++ % EMU_NOTES;
-	n = e->note_len[slot] < cap ? e->note_len[slot] : cap;
-	memcpy(buf, e->note[slot], n);
+	slot = e->raw_head++ % EMU_RAW_NOTES;
+	n = e->raw_len[slot] < cap ? e->raw_len[slot] : cap;
+	memcpy(buf, e->raw_note[slot], n);
 	return n;
 }
 
@@ -306,19 +315,11 @@ ssize_t emu_call(struct emu *e, uint32_t opcode, uint64_t nodeid,
 		 void *buf, size_t cap)
 {
 	uint64_t u = emu_send(e, opcode, nodeid, a1, l1, a2, l2), got;
-	ssize_t n;
+	ssize_t n = emu_recv(e, buf, cap);
 
-	/* Notifications (unique 0) may come first: count, skip. */
-	do {
-		n = emu_recv(e, buf, cap);
-		if (n < 16)
-			return -1;
-		memcpy(&got, (uint8_t *)buf + 8, 8);
-		if (!got) {
-			e->nnotify++;
-			keep_note(e, buf, (size_t)n);
-		}
-	} while (!got);
+	if (n < 16)
+		return -1;
+	memcpy(&got, (uint8_t *)buf + 8, 8);
 	if (got != u) {
 		fprintf(stderr, "emu: reply for %llu, expected %llu\n",
 			(unsigned long long)got, (unsigned long long)u);

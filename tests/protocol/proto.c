@@ -24,26 +24,31 @@ static int32_t err_of(const uint8_t *r)
 	return e;
 }
 
-int p_init(struct emu *e, uint64_t offer, uint32_t max_open_ext,
-	   struct dec_init *out, char *why, size_t wlen)
+int p_init(struct emu *e, uint64_t offer, uint32_t minor, struct dec_init *out,
+	   char *why, size_t wlen)
 {
 	uint8_t in[64] = { 0 }, r[256];
 	ssize_t n;
 
 	offer |= DEC_INIT_EXT;
 	put32(in + 0, 7);
-	put32(in + 4, 45);
+	put32(in + 4, minor);
 	put32(in + 8, 131072);
 	put32(in + 12, (uint32_t)offer);
 	put32(in + 16, (uint32_t)(offer >> 32));
-	put32(in + 20, max_open_ext);
 	n = emu_call(e, OP_INIT, 0, in, sizeof(in), NULL, 0, r, sizeof(r));
 	if (n < 0) {
 		snprintf(why, wlen, "no INIT reply");
 		return -1;
 	}
-	return dec_init_reply(r, (size_t)n, out, why, wlen);
+	if (dec_init_reply(r, (size_t)n, out, why, wlen))
+		return -1;
+	e->neg_minor = out->minor < minor ? out->minor : minor;
+	e->neg_flags = out->flags;
+	return 0;
 }
+
+uint32_t p_last_attr_flags;
 
 uint64_t p_lookup(struct emu *e, uint64_t parent, const char *name)
 {
@@ -55,6 +60,9 @@ uint64_t p_lookup(struct emu *e, uint64_t parent, const char *name)
 	if (n != 16 + 128 || err_of(r))
 		return 0;
 	memcpy(&id, r + 16, 8);
+	p_last_attr_flags = dec_entry_attr_flags(r, (size_t)n);
+	if (id)
+		emu_node_seen(e, id, p_last_attr_flags & DEC47_ATTR_DAX);
 	return id;
 }
 
@@ -134,6 +142,7 @@ void p_forget(struct emu *e, uint64_t nodeid, uint64_t n)
 
 	put64(in, n);
 	emu_send(e, OP_FORGET, nodeid, in, sizeof(in), NULL, 0);
+	emu_node_forget(e, nodeid);
 }
 
 static unsigned long long key(const char *text, const char *k)
@@ -156,7 +165,8 @@ int p_stats(struct emu *e, struct pstats *st)
 	if (!ino)
 		return -1;
 	n = p_open(e, ino, 0, r, sizeof(r));
-	if (n != 32 || err_of(r))
+	/* 16 + open_out: 16 bytes, or 24 on a 7.47 connection */
+	if ((n != 32 && n != 40) || err_of(r))
 		return -1;
 	memcpy(&fh, r + 16, 8);
 	n = p_read(e, ino, fh, 0, sizeof(text) - 1, text);
@@ -169,6 +179,14 @@ int p_stats(struct emu *e, struct pstats *st)
 	dp = strstr(text, "data_path ");
 	if (dp)
 		sscanf(dp + 10, "%31s", st->data_path);
+	dp = strstr(text, "\nabi ");
+	if (dp)
+		sscanf(dp + 5, "%31s", st->abi);
+	st->maps_live = key(text, "\nmaps_live ");
+	st->pending = key(text, "\npending ");
+	st->map_pushes = key(text, "\nmap_pushes ");
+	st->map_closes = key(text, "\nmap_closes ");
+	st->map_evictions = key(text, "\nmap_evictions ");
 	st->read_upcalls = key(text, "\nread_upcalls ");
 	st->write_upcalls = key(text, "\nwrite_upcalls ");
 	st->passthrough_opens = key(text, "\npassthrough_opens ");

@@ -17,7 +17,14 @@
 #define OP_WRITE 16u
 #define OP_RELEASE 18u
 #define OP_INIT 26u
+#define OP_OPENDIR 27u
 #define OP_CREATE 35u
+#define OP_BATCH_FORGET 42u
+#define OP_GETATTR 3u
+
+/* INIT minors of the kernels the tests play. */
+#define PROTO_MINOR_STOCK 45u /* a released kernel (6.18) */
+#define PROTO_MINOR_47 47u
 
 /* In a test case: report where and why, fail the case. */
 #define CHECK(c, ...)                                                     \
@@ -35,15 +42,21 @@
 
 struct pstats {
 	char data_path[32];
+	char abi[32];
 	unsigned long long read_upcalls, write_upcalls, passthrough_opens,
-		daemon_opens, backing_registrations;
+		daemon_opens, backing_registrations, maps_live, map_pushes,
+		map_closes, map_evictions, pending;
 };
 
-/* INIT offering @offer (64-bit flags; INIT_EXT is added). 0 or -1. */
-int p_init(struct emu *e, uint64_t offer, uint32_t max_open_ext,
-	   struct dec_init *out, char *why, size_t wlen);
-/* LOOKUP: nodeid of @name in @parent, or 0. */
+/* INIT of protocol 7.@minor offering @offer (64-bit flags; INIT_EXT is
+ * added). Records the negotiated minor and flags in @e. 0 or -1. */
+int p_init(struct emu *e, uint64_t offer, uint32_t minor, struct dec_init *out,
+	   char *why, size_t wlen);
+/* LOOKUP: nodeid of @name in @parent, or 0. The first entry of a nodeid
+ * fixes its inode's S_DAX (FUSE_ATTR_DAX) in the emulated kernel. */
 uint64_t p_lookup(struct emu *e, uint64_t parent, const char *name);
+/* fuse_attr.flags of the last p_lookup reply. */
+extern uint32_t p_last_attr_flags;
 /* OPEN: raw reply into @buf; bytes or -1. */
 ssize_t p_open(struct emu *e, uint64_t nodeid, uint32_t flags, void *buf,
 	       size_t cap);
@@ -53,6 +66,7 @@ ssize_t p_read(struct emu *e, uint64_t nodeid, uint64_t fh, uint64_t off,
 ssize_t p_write(struct emu *e, uint64_t nodeid, uint64_t fh, uint64_t off,
 		const void *data, uint32_t size);
 int p_release(struct emu *e, uint64_t nodeid, uint64_t fh);
+/* FORGET: also evicts the emulated inode (tests forget whole counts). */
 void p_forget(struct emu *e, uint64_t nodeid, uint64_t n);
 /* .meta/.stats through LOOKUP/OPEN/READ/RELEASE. 0 or -1. */
 int p_stats(struct emu *e, struct pstats *st);

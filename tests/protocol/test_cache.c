@@ -315,8 +315,9 @@ static int start(struct emu *e, const char *uuid, const char *poll_ms,
 	cur = e;
 	if (emu_start(e, &o))
 		return -1;
-	CHECK(!p_init(e, PROTO_BASE_FLAGS, 0, di, why, sizeof(why)), "INIT: %s",
-	      why);
+	CHECK(!p_init(e, PROTO_BASE_FLAGS, PROTO_MINOR_STOCK, di, why,
+		      sizeof(why)),
+	      "INIT: %s", why);
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The wire module without a daemon: map records (type 33 for simple maps,
- * type 34 for interleaved ones) against the independent decoder, size limits, the raw
- * INIT request parser, the per-inode mode rule and once-only registration.
+ * The wire module without a daemon: the ABI-neutral map, the OPEN-reply
+ * records (type 33 simple, type 34 interleaved) and the 7.47 messages
+ * against the independent decoder, size limits, the raw INIT parser.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,7 +13,6 @@
 
 #include "decode.h"
 #include "wire.h"
-#include "wire_internal.h"
 
 #define MiB (1ULL << 20)
 
@@ -50,16 +49,22 @@ static int decode(const void *rec, size_t n, int32_t backing)
 
 static void test_simple(void)
 {
-	struct famfs_fmap m = { .type = FAMFS_FMAP_SIMPLE, .count = 3 };
+	struct famfs_fmap fm = { .type = FAMFS_FMAP_SIMPLE, .count = 3 };
 	int32_t ids[FAMFS_MAX_DAXDEVS] = { 7, 9 };
 	static uint8_t rec[4096];
+	struct wire_map m;
 	ssize_t n;
 
-	m.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
-	m.ext[1] = (struct famfs_extent){ 1, 2 * MiB, 2 * MiB };
-	m.ext[2] = (struct famfs_extent){ 0, 40 * MiB, 6 * MiB };
-	n = wire_build_record(&m, 11 * MiB, ids, 7, rec, sizeof(rec));
-	CHECK(n == 24 + 3 * 32, "size %zd", n);
+	fm.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
+	fm.ext[1] = (struct famfs_extent){ 1, 2 * MiB, 2 * MiB };
+	fm.ext[2] = (struct famfs_extent){ 0, 40 * MiB, 6 * MiB };
+	CHECK(!wire_map_build(&fm, 11 * MiB, &m), "build");
+	CHECK(!m.cyclic && m.n == 3 && m.mapped == 12 * MiB &&
+		      wire_map_devices(&m) == 3,
+	      "map");
+	n = wire_build_record(&m, ids, 7, rec, sizeof(rec));
+	CHECK(n == 24 + 3 * 32 && (size_t)n == wire_record_size(&m), "size %zd",
+	      n);
 	CHECK(!decode(rec, (size_t)n, 7), "%s", why);
 	CHECK(d.rec_type == DEC_EXT_EXTENTS && d.nr == 3, "type/nr");
 	CHECK(d.ext[1].file_offset == 4 * MiB &&
@@ -72,7 +77,7 @@ static void test_simple(void)
 	CHECK(d.ext[2].dax_offset == 40 * MiB && d.ext[2].length == 6 * MiB,
 	      "extent 2");
 	/* One byte short of the record: E2BIG, never a partial record. */
-	n = wire_build_record(&m, 11 * MiB, ids, 7, rec, 24 + 3 * 32 - 1);
+	n = wire_build_record(&m, ids, 7, rec, 24 + 3 * 32 - 1);
 	CHECK(n == -E2BIG, "cap: %zd", n);
 }
 
@@ -92,6 +97,16 @@ static uint32_t get32(const uint8_t *p, size_t off)
 	return v;
 }
 
+/* wire_build_record of famfs map @fm for a file of @size bytes. */
+static ssize_t rec_of(const struct famfs_fmap *fm, uint64_t size,
+		      const int32_t *ids, int32_t dflt, void *buf, size_t cap)
+{
+	struct wire_map m;
+	int r = wire_map_build(fm, size, &m);
+
+	return r ? r : wire_build_record(&m, ids, dflt, buf, cap);
+}
+
 static void test_interleave(void)
 {
 	struct famfs_fmap m = { .type = FAMFS_FMAP_INTERLEAVE,
@@ -108,7 +123,7 @@ static void test_interleave(void)
 	/* Type 34, byte by byte: size 32 + 24 * 4, type, nstrips, flags,
 	 * chunk_size, file_size (rounded up to 24 MiB), then per strip
 	 * dax_offset, length, backing_id, flags. */
-	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
+	n = rec_of(&m, size, ids, 3, rec, sizeof(rec));
 	CHECK(n == 32 + 4 * 24, "stripes size %zd", n);
 	CHECK(get32(rec, 0) == 128 && get32(rec, 4) == 34 &&
 		      get32(rec, 8) == 4 && get32(rec, 12) == 0,
@@ -130,17 +145,17 @@ static void test_interleave(void)
 		      d.chunk_size == 2 * MiB && d.file_size == 24 * MiB,
 	      "decoded type %u nr %u", d.rec_type, d.nr);
 	/* A whole-chunk size is not rounded further. */
-	n = wire_build_record(&m, 24 * MiB, ids, 3, rec, sizeof(rec));
+	n = rec_of(&m, 24 * MiB, ids, 3, rec, sizeof(rec));
 	CHECK(n == 128 && get64(rec, 24) == 24 * MiB, "24 MiB: %zd", n);
-	n = wire_build_record(&m, 1, ids, 3, rec, sizeof(rec));
+	n = rec_of(&m, 1, ids, 3, rec, sizeof(rec));
 	CHECK(n == 128 && get64(rec, 24) == 2 * MiB, "1 byte: %zd", n);
-	n = wire_build_record(&m, size, ids, 3, rec, 127);
+	n = rec_of(&m, size, ids, 3, rec, 127);
 	CHECK(n == -E2BIG, "stripes cap: %zd", n);
 	/* Strips on device 1 carry device 1's id; device 0's carry 0. */
 	m.ext[1].devindex = 1;
 	m.ext[3].devindex = 1;
 	ids[1] = 5;
-	n = wire_build_record(&m, size, ids, 3, rec, sizeof(rec));
+	n = rec_of(&m, size, ids, 3, rec, sizeof(rec));
 	CHECK(n == 128 && !decode(rec, (size_t)n, 3), "%s", why);
 	for (unsigned i = 0; i < 4; i++) {
 		CHECK(get32(rec, 32 + 24 * i + 16) == (i % 2 ? 5u : 0u),
@@ -150,24 +165,23 @@ static void test_interleave(void)
 	/* Strip 0 on device 1: fuse_open_out carries 5, device 0 gets 3. */
 	m.ext[0].devindex = 1;
 	m.ext[1].devindex = 0;
-	n = wire_build_record(&m, size, ids, 5, rec, sizeof(rec));
+	n = rec_of(&m, size, ids, 5, rec, sizeof(rec));
 	CHECK(n == 128, "dflt 5: %zd", n);
 	CHECK(get32(rec, 32 + 16) == 0 && get32(rec, 56 + 16) == 3 &&
 		      get32(rec, 80 + 16) == 3 && get32(rec, 104 + 16) == 0,
 	      "ids with device 1 default");
-	CHECK(wire_build_record(&m, 0, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	CHECK(rec_of(&m, 0, ids, 3, rec, sizeof(rec)) == -EINVAL,
 	      "empty interleaved file");
 	/* What the kernel would refuse never reaches the wire. */
 	m.chunk_size = 6 * MiB;
-	CHECK(wire_build_record(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	CHECK(rec_of(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
 	      "chunk not a power of two");
 	m.chunk_size = 4 * MiB;
-	CHECK(wire_build_record(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
+	CHECK(rec_of(&m, size, ids, 3, rec, sizeof(rec)) == -EINVAL,
 	      "strip not whole chunks");
 	/* 25 MiB = 13 chunks: strip 0 would need 4 rows, it holds 3. */
 	m.chunk_size = 2 * MiB;
-	CHECK(wire_build_record(&m, 25 * MiB, ids, 3, rec, sizeof(rec)) ==
-		      -EINVAL,
+	CHECK(rec_of(&m, 25 * MiB, ids, 3, rec, sizeof(rec)) == -EINVAL,
 	      "strip too short for the file");
 }
 
@@ -184,7 +198,7 @@ static void test_decode_stripes(void)
 
 	m.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
 	m.ext[1] = (struct famfs_extent){ 0, 20 * MiB, 4 * MiB };
-	n = wire_build_record(&m, 8 * MiB, ids, 3, rec, sizeof(rec));
+	n = rec_of(&m, 8 * MiB, ids, 3, rec, sizeof(rec));
 	CHECK(n == 32 + 2 * 24 && !decode(rec, (size_t)n, 3), "good: %s", why);
 	memcpy(bad, rec, (size_t)n);
 	v = 10 * MiB; /* file_size needs 3 rows of strip 0 (2 held) */
@@ -207,19 +221,91 @@ static void test_decode_stripes(void)
 static void test_bad_maps(void)
 {
 	struct famfs_fmap m = { .type = FAMFS_FMAP_SIMPLE, .count = 0 };
-	int32_t ids[FAMFS_MAX_DAXDEVS] = { 1 };
-	uint8_t rec[256];
+	struct wire_map w;
 
-	CHECK(wire_build_record(&m, 0, ids, 1, rec, sizeof(rec)) == -EINVAL,
-	      "empty map");
+	CHECK(wire_map_build(&m, 1, &w) == -EINVAL, "empty map");
 	m.count = 1;
 	m.ext[0] = (struct famfs_extent){ FAMFS_MAX_DAXDEVS, 0, 2 * MiB };
-	CHECK(wire_build_record(&m, 1, ids, 1, rec, sizeof(rec)) == -EINVAL,
+	CHECK(wire_map_build(&m, 1, &w) == -EINVAL,
 	      "device index out of range");
 	m.ext[0].devindex = 0;
+	CHECK(wire_map_build(&m, 0, &w) == -EINVAL, "empty file");
+	CHECK(wire_map_build(&m, 2 * MiB + 1, &w) == -EINVAL,
+	      "map shorter than the file");
+	m.ext[0].offset = 512;
+	CHECK(wire_map_build(&m, 1, &w) == -EINVAL, "unaligned offset");
+	m.ext[0].offset = 0;
+	m.ext[0].len = 2 * MiB + 512;
+	CHECK(wire_map_build(&m, 1, &w) == -EINVAL, "unaligned length");
+	m.ext[0].len = 2 * MiB;
 	m.type = FAMFS_FMAP_INTERLEAVE; /* chunk_size 0 */
-	CHECK(wire_build_record(&m, 1, ids, 1, rec, sizeof(rec)) == -EINVAL,
+	CHECK(wire_map_build(&m, 1, &w) == -EINVAL,
 	      "interleave without chunk size");
+	m.type = 7;
+	CHECK(wire_map_build(&m, 1, &w) == -EINVAL, "unknown type");
+}
+
+/* The 7.47 messages, byte by byte, and through the independent decoder. */
+static void test_notify_map(void)
+{
+	struct famfs_fmap fm = { .type = FAMFS_FMAP_SIMPLE, .count = 2 };
+	uint64_t ids[FAMFS_MAX_DAXDEVS] = { 1ULL << 63, (1ULL << 63) | 1 };
+	static uint8_t nm[4096];
+	static struct dec47_map dm;
+	struct wire_map m;
+	ssize_t n;
+
+	fm.ext[0] = (struct famfs_extent){ 0, 10 * MiB, 4 * MiB };
+	fm.ext[1] = (struct famfs_extent){ 1, 2 * MiB, 2 * MiB };
+	CHECK(!wire_map_build(&fm, 5 * MiB, &m), "build");
+	n = wire_build_notify_map(&m, 77, ids, nm, sizeof(nm));
+	CHECK(n == 16 + 32 + 2 * 48, "size %zd", n);
+	CHECK(get32(nm, 0) == (uint32_t)n && get32(nm, 4) == 11 &&
+		      get64(nm, 8) == 0,
+	      "out header");
+	CHECK(get64(nm, 16) == 77 && get32(nm, 24) == 2 &&
+		      get32(nm, 28) == DEC47_MAP_CREATE && !get64(nm, 32) &&
+		      !get64(nm, 40),
+	      "map header");
+	CHECK(get64(nm, 48) == 0 && get64(nm, 56) == 4 * MiB &&
+		      get64(nm, 64) == ids[0] && get64(nm, 72) == 10 * MiB &&
+		      !get64(nm, 80) && !get64(nm, 88),
+	      "extent 0");
+	CHECK(get64(nm, 96) == 4 * MiB && get64(nm, 104) == 2 * MiB &&
+		      get64(nm, 112) == ids[1] && get64(nm, 120) == 2 * MiB,
+	      "extent 1");
+	CHECK(!dec47_notify_map(nm, (size_t)n, &dm, why, sizeof(why)), "%s",
+	      why);
+	CHECK(wire_build_notify_map(&m, 77, ids, nm, (size_t)n - 1) == -E2BIG,
+	      "cap");
+	/* Interleaved: CYCLIC, one chunk-long extent per strip at i*chunk. */
+	fm.type = FAMFS_FMAP_INTERLEAVE;
+	fm.count = 3;
+	fm.chunk_size = 2 * MiB;
+	for (unsigned i = 0; i < 3; i++)
+		fm.ext[i] = (struct famfs_extent){ i % 2, (20 + 8 * i) * MiB,
+						   8 * MiB };
+	CHECK(!wire_map_build(&fm, 23 * MiB, &m), "build cyclic");
+	n = wire_build_notify_map(&m, 78, ids, nm, sizeof(nm));
+	CHECK(n == 16 + 32 + 3 * 48, "cyclic size %zd", n);
+	CHECK(get32(nm, 28) == (DEC47_MAP_CREATE | DEC47_MAP_CYCLIC),
+	      "cyclic flags 0x%x", get32(nm, 28));
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *x = nm + 48 + 48 * i;
+
+		CHECK(get64(x, 0) == i * 2 * MiB && get64(x, 8) == 2 * MiB &&
+			      get64(x, 16) == ids[i % 2] &&
+			      get64(x, 24) == (20 + 8 * i) * MiB,
+		      "strip %u", i);
+	}
+	CHECK(!dec47_notify_map(nm, (size_t)n, &dm, why, sizeof(why)) &&
+		      dm.cycle == 6 * MiB,
+	      "%s", why);
+	/* BACKING_CLOSE: 32 bytes, code 10, id, reserved 0. */
+	CHECK(wire_build_backing_close(99, nm) == 32, "close size");
+	CHECK(get32(nm, 0) == 32 && get32(nm, 4) == 10 && !get64(nm, 8) &&
+		      get64(nm, 16) == 99 && !get64(nm, 24),
+	      "close bytes");
 }
 
 static size_t init_msg(uint8_t *b, uint32_t opcode, uint32_t flags,
@@ -253,11 +339,6 @@ static void test_parse_init(void)
 	CHECK(r.unique == 42 && r.major == 7 && r.minor == 45, "header");
 	CHECK(r.flags == ((1ULL << 30) | (1ULL << 37) | (1ULL << 44)),
 	      "flags 0x%llx", (unsigned long long)r.flags);
-	CHECK(r.max_open_ext == 65536, "max_open_ext %u", r.max_open_ext);
-	/* Without FUSE_PASSTHROUGH_DAX, unused[0] means nothing. */
-	n = init_msg(b, 26, 1u << 30, 1u << 5, 65536, 64);
-	CHECK(wire_parse_init(b, n, &r) == 1 && r.max_open_ext == 0,
-	      "max_open_ext without the bit");
 	/* Without INIT_EXT, flags2 is not valid. */
 	n = init_msg(b, 26, 1, (1u << 5) | (1u << 12), 65536, 64);
 	CHECK(wire_parse_init(b, n, &r) == 1 && r.flags == 1,
@@ -271,127 +352,14 @@ static void test_parse_init(void)
 	CHECK(wire_parse_init(b, n, &r) == 0, "OPEN taken for INIT");
 }
 
-/* One inode is never open in both modes. */
-static void test_modes(void)
-{
-	struct wire_opts o = { .path = WIRE_PATH_AUTO, .ioctl_fd = 3 };
-	struct wire *w;
-	bool mode;
-
-	CHECK(!wire_new(&o, &w), "wire_new");
-	/* Opened on the daemon path first: later opens follow it. */
-	CHECK(!wire_track_open(w, 7, false, &mode) && !mode, "first");
-	CHECK(!wire_track_open(w, 7, true, &mode) && !mode,
-	      "second open switched to passthrough");
-	wire_release(w, 7);
-	CHECK(!wire_track_open(w, 7, true, &mode) && !mode, "still open");
-	wire_release(w, 7);
-	wire_release(w, 7);
-	/* All closed: the next open decides again. */
-	CHECK(!wire_track_open(w, 7, true, &mode) && mode, "not reset");
-	CHECK(!wire_track_open(w, 7, false, &mode) && mode, "mixed");
-	/* Other inodes are independent, even in the same hash bucket. */
-	CHECK(!wire_track_open(w, 7 + 1024, false, &mode) && !mode, "bucket");
-	wire_release(w, 7);
-	wire_release(w, 7);
-	wire_release(w, 7 + 1024);
-	wire_free(w);
-}
-
-/* A fake kernel on the ioctl seam: counts BACKING_OPENs, answers ids. */
-static int seam_opens;
-
-static void *seam(void *arg)
-{
-	int s = *(int *)arg;
-	struct wire_ioctl_msg m;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-
-	for (;;) {
-		struct iovec v = { .iov_base = &m, .iov_len = sizeof(m) };
-		struct msghdr h = { .msg_iov = &v,
-				    .msg_iovlen = 1,
-				    .msg_control = cbuf,
-				    .msg_controllen = sizeof(cbuf) };
-		struct wire_ioctl_ans a = { 0 };
-		struct cmsghdr *c;
-
-		if (recvmsg(s, &h, 0) <= 0)
-			break;
-		c = CMSG_FIRSTHDR(&h);
-		if (c && c->cmsg_type == SCM_RIGHTS) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-			close(fd);
-		}
-		usleep(2000); /* a slow kernel widens any race */
-		a.result = m.cmd == DEC_IOC_BACKING_OPEN ? ++seam_opens : 0;
-		if (send(s, &a, sizeof(a), 0) != sizeof(a))
-			break;
-	}
-	return NULL;
-}
-
-static struct wire *cw;
-static int cids[16][2];
-
-static void *opener(void *arg)
-{
-	int i = (int)(long)arg;
-	int32_t id;
-
-	cids[i][0] = wire_backing_get(cw, 0, &id) ? -1 : id;
-	cids[i][1] = wire_backing_get(cw, 1, &id) ? -1 : id;
-	return NULL;
-}
-
-/* Sixteen threads at once: each device is registered exactly once. */
-static void test_register_once(void)
-{
-	struct wire_opts o = { .path = WIRE_PATH_AUTO };
-	pthread_t st, t[16];
-	int sp[2];
-
-	CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), "socketpair");
-	o.ioctl_fd = sp[0];
-	o.dev0_fd = 0;
-	o.devpath[1] = "/dev/null";
-	CHECK(!wire_new(&o, &cw), "wire_new");
-	pthread_create(&st, NULL, seam, &sp[1]);
-	for (long i = 0; i < 16; i++)
-		pthread_create(&t[i], NULL, opener, (void *)i);
-	for (int i = 0; i < 16; i++)
-		pthread_join(t[i], NULL);
-	CHECK(seam_opens == 2, "%d BACKING_OPENs for 2 devices", seam_opens);
-	for (int i = 0; i < 16; i++)
-		CHECK(cids[i][0] == cids[0][0] && cids[i][1] == cids[0][1] &&
-			      cids[i][0] > 0 && cids[i][1] > 0 &&
-			      cids[i][0] != cids[i][1],
-		      "thread %d ids %d %d", i, cids[i][0], cids[i][1]);
-	/* Device 2 has no path: ENXIO, no ioctl. */
-	{
-		int32_t id;
-
-		CHECK(wire_backing_get(cw, 2, &id) == -ENXIO, "no path");
-		CHECK(seam_opens == 2, "ioctl for a device without a path");
-	}
-	wire_free(cw); /* BACKING_CLOSE both through the seam */
-	shutdown(sp[0], SHUT_RDWR);
-	pthread_join(st, NULL);
-	close(sp[0]);
-	close(sp[1]);
-}
-
 int main(void)
 {
 	test_simple();
 	test_interleave();
 	test_decode_stripes();
 	test_bad_maps();
+	test_notify_map();
 	test_parse_init();
-	test_modes();
-	test_register_once();
 	printf("%s\n", fails ? "FAIL" : "ok");
 	return fails ? 1 : 0;
 }

@@ -5,10 +5,11 @@
 #
 # usage: tests/vm/run.sh [SCENARIO...]   (default: all, in this order)
 #   format    first guest: label-less NVDIMM -> /dev/dax0.0, devdax, map=mem
-#   evil      test server (guest/evilfs.c): good maps (read/write, mmap,
-#             device translation, zero data upcalls), hostile maps and
-#             registrations (EIO/EINVAL/ENODEV + a dmesg reason, no oops),
-#             and the mmap benchmark against /dev/dax0.0 itself
+#   evil      test servers: guest/evilfs.c (OPEN-reply form) and
+#             guest/evil47.c (7.47): good maps (read/write, mmap, device
+#             translation, zero data upcalls), hostile maps, messages and
+#             registrations (the documented errno + a dmesg reason, no
+#             oops), and the mmap benchmark against /dev/dax0.0 itself
 #   famfsd    famfsd passthrough and -d daemon on one guest (needs famfsd)
 #   pair      two guests: A (master) and B (client) exchange data via mmap
 #   fixture   a famfs fixture image written into the device, mounted
@@ -84,8 +85,10 @@ log "famfuse.ko $(modinfo -F vermagic "$KO" | cut -d' ' -f1) ($sum)"
 # ---- guest binaries --------------------------------------------------------
 BIN=$WORK/bin
 mkdir -p "$BIN"
-gcc -O2 -Wall -Wextra -Werror -Wno-missing-field-initializers -static -I"$REPO/include" -o "$BIN/evilfs" \
-	"$HERE/guest/evilfs.c" || exit 1
+for srv in evilfs evil47; do
+	gcc -O2 -Wall -Wextra -Werror -Wno-missing-field-initializers -static \
+		-I"$REPO/include" -o "$BIN/$srv" "$HERE/guest/$srv.c" || exit 1
+done
 gcc -O2 -Wall -Wextra -Werror -static -o "$BIN/dptest" "$HERE/guest/dptest.c" || exit 1
 FAMFSD=
 if [ -f "$REPO/daemon/meson.build" ]; then
@@ -108,7 +111,7 @@ fi
 # ---- initramfs ---------------------------------------------------------------
 R=$WORK/root
 MODS="nfit nd_pmem dax_pmem device_dax"
-mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,usr/local/bin,lib/modules}
+mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,usr/local/bin,lib/modules,var/lib}
 cp /bin/busybox "$R/bin/"
 install -m755 "$HERE/guest/init" "$R/init"
 : >"$R/etc/vm-modules"

@@ -5,8 +5,10 @@
  *   evilfs DAXDEV MOUNTPOINT
  *
  * Opens /dev/famfuse, mounts "famfuse.evilfs" on MOUNTPOINT, negotiates
- * FUSE_PASSTHROUGH + FUSE_PASSTHROUGH_DAX, tries a set of registrations
- * (good and bad; the results are printed as "REG name: errno ... OK/FAIL")
+ * famfs's OPEN-reply form (FAMFUSE_IOC_PROBE, FUSE_PASSTHROUGH in the INIT
+ * reply, FAMFUSE_IOC_ENABLE), tries a set of registrations with
+ * FAMFUSE_IOC_DAX_OPEN (good and bad; the results are printed as
+ * "REG name: errno ... OK/FAIL")
  * and serves a flat directory whose files answer OPEN with good and with
  * deliberately broken extent lists (names "bad_*"). The file "stats" (served
  * through the daemon, direct I/O) reports how many READ/WRITE requests the
@@ -18,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +30,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "evilsrv.h"
 #include "famfs/fuse_dax.h"
 
-#define MIB (1024ULL * 1024ULL)
 #define BUFSZ (256 * 1024 + 4096)
 #define MAX_EXT 4096
 
@@ -50,8 +53,10 @@ struct efile {
 };
 
 static int id_good, id_good2, id_ro;
+static const char *dax_path;
 static unsigned long long dev_size;
-static unsigned long long rd_upcalls, wr_upcalls, opens;
+static unsigned long long rd_upcalls, opens;
+static struct evil_srv srv;
 
 #define E(f, d, l, ...)                             \
 	{                                           \
@@ -359,19 +364,6 @@ static struct efile files[] = {
 #define NFILES (sizeof(files) / sizeof(files[0]))
 #define NODE(i) ((unsigned long long)(i) + 2)
 
-static int reply(int fd, unsigned long long unique, int err, const void *a,
-		 size_t alen, const void *b, size_t blen)
-{
-	struct fuse_out_header oh = { sizeof(oh) + alen + blen, err, unique };
-	struct iovec iov[3] = { { &oh, sizeof(oh) },
-				{ (void *)a, alen },
-				{ (void *)b, blen } };
-
-	if (writev(fd, iov, 3) < 0)
-		return -errno;
-	return 0;
-}
-
 static void fill_attr(struct fuse_attr *a, unsigned long long node)
 {
 	memset(a, 0, sizeof(*a));
@@ -388,8 +380,10 @@ static void fill_attr(struct fuse_attr *a, unsigned long long node)
 	a->blocks = a->size / 512;
 }
 
-static void do_open(int fd, unsigned long long unique, struct efile *f)
+static void do_open(int fd, struct fuse_in_header *ih)
 {
+	struct efile *f = &files[ih->nodeid - 2];
+	unsigned long long unique = ih->unique;
 	static unsigned char buf[FUSE_DAX_DEFAULT_OPEN_EXT + 4096];
 	struct fuse_dax_open_out *oo = (void *)buf;
 	struct fuse_dax_extents *rec = (void *)(buf + sizeof(*oo));
@@ -466,7 +460,7 @@ static void do_read(int fd, struct fuse_in_header *ih, struct fuse_read_in *in)
 		int l = snprintf(
 			out, sizeof(out),
 			"read_upcalls %llu\nwrite_upcalls %llu\nopens %llu\n",
-			rd_upcalls, wr_upcalls, opens);
+			rd_upcalls, srv.wr_upcalls, opens);
 		n = in->offset >= (unsigned long long)l ?
 			    0 :
 			    (size_t)l - in->offset;
@@ -475,10 +469,12 @@ static void do_read(int fd, struct fuse_in_header *ih, struct fuse_read_in *in)
 	reply(fd, ih->unique, 0, out, n, NULL, 0);
 }
 
+/* FAMFUSE_IOC_DAX_OPEN, or with @stock the stock BACKING_OPEN (flags). */
 static int try_reg(int ffd, const char *name, const char *path, int oflags,
-		   unsigned int flags, unsigned long long pad, int want)
+		   bool stock, unsigned int flags, unsigned long long pad,
+		   int want)
 {
-	struct fuse_dax_backing_map m = { -1, flags, pad };
+	struct famfuse_dax_map m = { -1, flags, pad };
 	int got, ok;
 
 	m.fd = path ? open(path, oflags) : 12345;
@@ -486,7 +482,9 @@ static int try_reg(int ffd, const char *name, const char *path, int oflags,
 		fprintf(stderr, "evilfs: open %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	got = ioctl(ffd, FUSE_DAX_IOC_BACKING_OPEN, &m);
+	got = ioctl(ffd,
+		    stock ? FUSE_DAX_IOC_BACKING_OPEN : FAMFUSE_IOC_DAX_OPEN,
+		    &m);
 	got = got < 0 ? -errno : got;
 	ok = want > 0 ? got > 0 : got == want;
 	printf("REG %-16s -> %s%s %s\n", name, got > 0 ? "id " : "",
@@ -498,24 +496,39 @@ static int try_reg(int ffd, const char *name, const char *path, int oflags,
 	return ok ? (got > 0 ? got : 0) : -1;
 }
 
+/* One famfuse ioctl with the result checked: 0 as expected, 1 not. */
+static int try_ioc(int ffd, const char *name, unsigned long cmd, void *arg,
+		   int want)
+{
+	int got = ioctl(ffd, cmd, arg) < 0 ? -errno : 0;
+
+	printf("REG %-16s -> %s %s\n", name, got ? strerror(-got) : "0",
+	       got == want ? "OK" : "FAIL");
+	return got != want;
+}
+
 static int do_init(int ffd, const char *dax, struct fuse_in_header *ih,
 		   struct fuse_init_in *in)
 {
-	struct fuse_dax_init_in *di = (void *)in;
 	struct fuse_dax_init_out o = { 0 };
+	struct famfuse_probe pr = { 0 };
+	struct famfuse_enable en = { FAMFUSE_ABI_VERSION, 0, 0 };
 	int bad = 0, r;
 
-	printf("INIT kernel %u.%u flags2 0x%x passthrough_dax=%d max_open_ext=%u\n",
-	       in->major, in->minor, in->flags2,
-	       !!(in->flags2 & (FUSE_PASSTHROUGH_DAX >> 32)), di->max_open_ext);
-	if (!(in->flags2 & (FUSE_PASSTHROUGH_DAX >> 32)) ||
-	    di->max_open_ext < FUSE_DAX_MIN_OPEN_EXT)
-		bad++;
+	bad += try_ioc(ffd, "probe", FAMFUSE_IOC_PROBE, &pr, 0);
+	printf("INIT kernel %u.%u flags2 0x%x famfuse version %u max_open_ext=%u\n",
+	       in->major, in->minor, in->flags2, pr.version, pr.max_open_ext);
+	if (pr.version != FAMFUSE_ABI_VERSION ||
+	    pr.max_open_ext < FUSE_DAX_MIN_OPEN_EXT ||
+	    (in->flags2 & (1u << 12)))
+		bad++; /* bit 44 (SYNCFS in 7.47) is never offered for us */
+	/* FUSE_PASSTHROUGH is not negotiated yet */
+	bad += try_ioc(ffd, "enable-early", FAMFUSE_IOC_ENABLE, &en, -EPERM);
 	o.major = 7;
-	o.minor = 40;
+	o.minor = 40; /* < 47: 16-byte fuse_open_out, the record after it */
 	o.max_readahead = in->max_readahead;
 	o.flags = FUSE_DAX_INIT_EXT;
-	o.flags2 = (FUSE_DAX_PASSTHROUGH | FUSE_PASSTHROUGH_DAX) >> 32;
+	o.flags2 = FUSE_DAX_PASSTHROUGH >> 32;
 	o.max_stack_depth = 1;
 	o.max_background_congestion = 12 | (9 << 16);
 	o.max_write = 128 * 1024;
@@ -524,135 +537,60 @@ static int do_init(int ffd, const char *dax, struct fuse_in_header *ih,
 		return -1;
 
 	/* negative cases first, then the registrations the files use */
-	bad += try_reg(ffd, "unknown-flag", dax, O_RDWR, 2, 0, -EINVAL) < 0;
-	bad += try_reg(ffd, "padding", dax, O_RDWR, FUSE_BACKING_DAX, 1,
+	bad += try_reg(ffd, "before-enable", dax, O_RDWR, false, 0, 0, -EPERM) <
+	       0;
+	en.version = 1;
+	bad += try_ioc(ffd, "enable-version", FAMFUSE_IOC_ENABLE, &en, -EINVAL);
+	en.version = FAMFUSE_ABI_VERSION;
+	en.flags = 1;
+	bad += try_ioc(ffd, "enable-flags", FAMFUSE_IOC_ENABLE, &en, -EINVAL);
+	en.flags = 0;
+	bad += try_ioc(ffd, "enable", FAMFUSE_IOC_ENABLE, &en, 0);
+	bad += try_reg(ffd, "unknown-flag", dax, O_RDWR, false, 2, 0, -EINVAL) <
+	       0;
+	bad += try_reg(ffd, "reserved", dax, O_RDWR, false, 0, 1, -EINVAL) < 0;
+	bad += try_reg(ffd, "not-dax-chr", "/dev/zero", O_RDWR, false, 0, 0,
+		       -ENODEV) < 0;
+	bad += try_reg(ffd, "not-dax-reg", "/init", O_RDONLY, false, 0, 0,
+		       -ENODEV) < 0;
+	bad += try_reg(ffd, "bad-fd", NULL, 0, false, 0, 0, -EBADF) < 0;
+	bad += try_reg(ffd, "dax-as-regular", dax, O_RDWR, true, 0, 0,
 		       -EINVAL) < 0;
-	bad += try_reg(ffd, "not-dax-chr", "/dev/zero", O_RDWR,
-		       FUSE_BACKING_DAX, 0, -ENODEV) < 0;
-	bad += try_reg(ffd, "not-dax-reg", "/init", O_RDONLY, FUSE_BACKING_DAX,
-		       0, -ENODEV) < 0;
-	bad += try_reg(ffd, "bad-fd", NULL, 0, FUSE_BACKING_DAX, 0, -EBADF) < 0;
-	bad += try_reg(ffd, "dax-as-regular", dax, O_RDWR, 0, 0, -EINVAL) < 0;
-	id_good = try_reg(ffd, "dax", dax, O_RDWR, FUSE_BACKING_DAX, 0, 1);
-	id_good2 =
-		try_reg(ffd, "dax-second", dax, O_RDWR, FUSE_BACKING_DAX, 0, 1);
-	id_ro = try_reg(ffd, "dax-readonly", dax, O_RDONLY, FUSE_BACKING_DAX, 0,
-			1);
+	id_good = try_reg(ffd, "dax", dax, O_RDWR, false, 0, 0, 1);
+	id_good2 = try_reg(ffd, "dax-second", dax, O_RDWR, false, 0, 0, 1);
+	id_ro = try_reg(ffd, "dax-readonly", dax, O_RDONLY, false, 0, 0, 1);
 	r = id_good > 0 && id_good2 > 0 && id_ro > 0;
 	fflush(stdout);
 	return bad || !r ? 1 : 0;
 }
 
+static int status = 2;
+
+static const char *name_of(unsigned int i)
+{
+	return files[i].name;
+}
+
+static void srv_init(int ffd, struct fuse_in_header *ih, void *arg)
+{
+	status = do_init(ffd, dax_path, ih, arg);
+}
+
+static struct evil_srv srv = {
+	.nfiles = NFILES,
+	.name = name_of,
+	.attr = fill_attr,
+	.init = srv_init,
+	.open = do_open,
+	.read = do_read,
+};
+
 int main(int argc, char **argv)
 {
-	static char buf[BUFSZ];
-	char opts[128];
-	int ffd, status = 2;
-	struct stat st;
-	char sys[128];
-	FILE *sf;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: evilfs DAXDEV MOUNTPOINT\n");
+	dax_path = argv[1];
+	if (evil_run(argc, argv, "famfuse.evilfs", &srv, &dev_size))
 		return 2;
-	}
-	snprintf(sys, sizeof(sys), "/sys/bus/dax/devices/%s/size",
-		 strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1]);
-	sf = fopen(sys, "r");
-	if (!sf || fscanf(sf, "%llu", &dev_size) != 1) {
-		fprintf(stderr, "evilfs: cannot read %s\n", sys);
-		return 2;
-	}
-	fclose(sf);
-	if (stat(argv[1], &st) < 0 || !S_ISCHR(st.st_mode)) {
-		fprintf(stderr, "evilfs: %s is not a character device\n",
-			argv[1]);
-		return 2;
-	}
-	ffd = open("/dev/famfuse", O_RDWR);
-	if (ffd < 0) {
-		perror("evilfs: /dev/famfuse");
-		return 2;
-	}
-	snprintf(opts, sizeof(opts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0", ffd);
-	if (mount("evilfs", argv[2], "famfuse.evilfs", MS_NOSUID | MS_NODEV,
-		  opts) < 0) {
-		perror("evilfs: mount");
-		return 2;
-	}
-	for (;;) {
-		struct fuse_in_header *ih = (void *)buf;
-		void *arg = buf + sizeof(*ih);
-		ssize_t n = read(ffd, buf, sizeof(buf));
-		struct fuse_entry_out eo;
-		struct fuse_attr_out ao;
-		unsigned int i;
-
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			break; /* ENODEV: unmounted */
-		if ((size_t)n < sizeof(*ih))
-			continue;
-		switch (ih->opcode) {
-		case FUSE_INIT:
-			status = do_init(ffd, argv[1], ih, arg);
-			break;
-		case FUSE_LOOKUP:
-			for (i = 0; i < NFILES; i++)
-				if (!strcmp(files[i].name, arg))
-					break;
-			if (ih->nodeid != FUSE_ROOT_ID || i == NFILES) {
-				reply(ffd, ih->unique, -ENOENT, NULL, 0, NULL,
-				      0);
-				break;
-			}
-			memset(&eo, 0, sizeof(eo));
-			eo.nodeid = NODE(i);
-			eo.entry_valid = 3600;
-			eo.attr_valid = 3600;
-			fill_attr(&eo.attr, eo.nodeid);
-			reply(ffd, ih->unique, 0, &eo, sizeof(eo), NULL, 0);
-			break;
-		case FUSE_GETATTR:
-			memset(&ao, 0, sizeof(ao));
-			ao.attr_valid = 3600;
-			fill_attr(&ao.attr, ih->nodeid);
-			reply(ffd, ih->unique, 0, &ao, sizeof(ao), NULL, 0);
-			break;
-		case FUSE_OPEN:
-			do_open(ffd, ih->unique, &files[ih->nodeid - 2]);
-			break;
-		case FUSE_READ:
-			do_read(ffd, ih, arg);
-			break;
-		case FUSE_WRITE: {
-			struct fuse_write_out wo = {
-				((struct fuse_write_in *)arg)->size, 0
-			};
-			wr_upcalls++;
-			reply(ffd, ih->unique, 0, &wo, sizeof(wo), NULL, 0);
-			break;
-		}
-		case FUSE_RELEASE:
-		case FUSE_FLUSH:
-		case FUSE_RELEASEDIR:
-			reply(ffd, ih->unique, 0, NULL, 0, NULL, 0);
-			break;
-		case FUSE_FORGET:
-		case FUSE_BATCH_FORGET:
-		case FUSE_INTERRUPT:
-			break;
-		case FUSE_DESTROY:
-			reply(ffd, ih->unique, 0, NULL, 0, NULL, 0);
-			goto out;
-		default:
-			reply(ffd, ih->unique, -ENOSYS, NULL, 0, NULL, 0);
-		}
-	}
-out:
 	printf("evilfs: exit status %d (read_upcalls %llu write_upcalls %llu)\n",
-	       status, rd_upcalls, wr_upcalls);
+	       status, rd_upcalls, srv.wr_upcalls);
 	return status;
 }

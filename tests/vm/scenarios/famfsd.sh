@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# famfsd on /dev/dax0.0 through famfuse: passthrough (data in the kernel,
-# zero READ/WRITE upcalls), then the same checks with -d daemon.
+# famfsd on /dev/dax0.0 through famfuse: -d extmap (the 7.47 ABI: data in
+# the kernel, zero READ/WRITE upcalls, 2 MiB faults), then -d daemon, then
+# -d openreply (famfs's own form) on the data both wrote.
 . /etc/lib.sh
 M=/mnt/famfs
 mkdir -p $M
@@ -18,6 +19,7 @@ start() { # DATA-PATH: returns 1 when this famfsd has no such data path
 		cat /tmp/famfsd-$1.log
 		exit 1
 	fi
+	wait_log /tmp/famfsd-$1.log "data="
 	head -3 /tmp/famfsd-$1.log | sed 's/^/INFO /'
 }
 stop() {
@@ -31,9 +33,10 @@ stop() {
 # famfsd without a passthrough data path (wire not integrated yet): the
 # files are created by the daemon path instead, and the passthrough checks
 # are skipped loudly.
-if start passthrough; then
+if start extmap; then
 pt=1
 check ".stats says data_path passthrough" grep -q "^data_path passthrough" $M/.meta/.stats
+check ".stats says abi extmap-7.47" grep -q "^abi extmap-7.47" $M/.meta/.stats
 check "dd creates an 8 MiB file (master)" dd if=/dev/zero of=$M/a bs=1M count=8
 check "cp of a binary" cp /usr/local/bin/dptest $M/dptest.copy
 check "the copy reads back identical" cmp /usr/local/bin/dptest $M/dptest.copy
@@ -54,7 +57,11 @@ no_data_upcalls "passthrough files: no READ/WRITE upcalls for read/write/mmap/ca
 check "7 passthrough opens ($(sval b passthrough_opens) -> $(sval c passthrough_opens))" \
 	[ $(($(sval c passthrough_opens) - $(sval b passthrough_opens))) = 7 ]
 check "one dax registration" [ "$(sval c backing_registrations)" = 1 ]
-dptest bench $M/bench 0 256 | sed 's/BENCH /BENCH passthrough /'
+check "7.47: one map per file pushed ($(sval c map_pushes)), none closed while held" \
+	[ "$(sval c map_pushes)" = "$(sval c maps_live)" ]
+b=$(dptest bench $M/bench 0 256)
+echo "$b" | sed 's/BENCH /BENCH extmap-7.47 /'
+pmd_faults "7.47: mmap of 256 MiB" 256 "$b"
 stop
 else
 pt=0
@@ -79,8 +86,20 @@ check "daemon path: READ upcalls counted ($r0 -> $(stat_of read_upcalls))" \
 dptest bench $M/bench 0 256 | sed 's/BENCH /BENCH daemon /'
 stop
 
-if [ $pt = 1 ] && start passthrough; then
-	check "passthrough again: data written by the daemon path is there" dptest check $M/a 23 mmap
+if [ $pt = 1 ] && start openreply; then
+	check ".stats says abi openreply" grep -q "^abi openreply" $M/.meta/.stats
+	snap a
+	snap b
+	check "openreply: data written by the daemon path is there" dptest check $M/a 23 mmap
+	check "openreply: write(2) a pattern" dptest fill $M/a 24 write
+	check "openreply: mmap reads it" dptest check $M/a 24 mmap
+	check "openreply: mmap writes a new pattern" dptest fill $M/a 25 mmap
+	check "openreply: read(2) sees the mmap stores" dptest check $M/a 25 read
+	snap c
+	no_data_upcalls "openreply: no READ/WRITE upcalls for read/write/mmap"
+	b=$(dptest bench $M/bench 0 256)
+	echo "$b" | sed 's/BENCH /BENCH openreply /'
+	pmd_faults "openreply: mmap of 256 MiB" 256 "$b"
 	stop
 fi
 finish

@@ -44,6 +44,19 @@ wait_mount() { # MNT [PID]: gives up when PID (the daemon) exits
 		usleep 100000
 	done
 }
+wait_log() { # FILE PATTERN: the daemon's log has the line (at most 10 s)
+	local i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+}
+# pmd_faults DESC MIB LINE: a BENCH line faulted 2 MiB at a time
+pmd_faults() {
+	local want=$(($2 / 2))
+	check "$1: $(echo "$3" | grep -o 'faults_[a-z]*=[0-9]*' | tr '\n' ' ')(want $want each: PMD)" \
+		sh -c "echo '$3' | grep -q 'faults_read=$want ' && echo '$3' | grep -q 'faults_write=$want\$'"
+}
 finish() {
 	no_oops
 	echo "INFO scenario done: $nfail failure(s)"
