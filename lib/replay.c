@@ -263,7 +263,7 @@ static void prefetch_name(struct famfs_ns *ns,
 }
 
 /* Entries are read once, in order, with work in between: ask for the
- * next one early so its copy does not wait for memory. */
+ * one after next early so its copy does not wait for memory. */
 static void prefetch_entry(const uint8_t *log, uint64_t i)
 {
 	const uint8_t *p = log + famfs_log_entry_offset(i);
@@ -352,8 +352,8 @@ long famfs_ns_replay(struct famfs_ns *ns, const void *log, uint64_t log_len,
 		struct famfs_omf_log_entry e;
 		struct famfs_fmap m;
 
-		if (i + 1 < end) {
-			prefetch_entry(log, i + 1);
+		if (i + 2 < end) {
+			prefetch_entry(log, i + 2);
 			ns_prefetch_slot(ns, i + 2);
 		}
 		famfs_err_clear(&err);
