@@ -236,7 +236,8 @@ run_fio() {
 	if ! fio --name=b --filename="$(root_of "$t")/data" \
 		--size="${file_mib}M" --rw=$rw --bs=$bs --direct=$direct \
 		--numjobs=$jobs --group_reporting --ioengine=$eng \
-		--fallocate=none --allow_file_create=0 "${args[@]}" \
+		--fallocate=none --allow_file_create=0 --iomem_align=4096 \
+		"${args[@]}" \
 		--output-format=json --output="$D/fio.json" >"$D/fio.err" 2>&1; then
 		echo "run-bench: fio $row on ${tname[$t]} failed: $(tail -2 "$D/fio.err")"
 		fails=$((fails + 1))

@@ -205,7 +205,8 @@ struct famfs_fmap *ns_fmap_new(struct famfs_ns *ns, unsigned count)
 		ns->fmap_chunks = c;
 		/* Slack: reading a whole struct from the last map stays in
 		 * the allocation. */
-		chunk = ns_big_alloc(NS_FMAP_CHUNK + sizeof(struct famfs_fmap));
+		/* Maps are written whole: no need to zero the chunk. */
+		chunk = malloc(NS_FMAP_CHUNK + sizeof(struct famfs_fmap));
 		if (!chunk)
 			return NULL;
 		c[ns->nfmap_chunks++] = chunk;
@@ -505,8 +506,7 @@ void famfs_ns_free(struct famfs_ns *ns)
 	for (unsigned d = 0; d < FAMFS_MAX_DAXDEVS; d++)
 		free(ns->bm[d].w);
 	for (uint64_t c = 0; c < ns->nfmap_chunks; c++)
-		ns_big_free(ns->fmap_chunks[c],
-			    NS_FMAP_CHUNK + sizeof(struct famfs_fmap));
+		free(ns->fmap_chunks[c]);
 	free(ns->fmap_chunks);
 	ns_big_free(ns->ht, ns->ht_cap * sizeof(*ns->ht));
 	free(ns);

@@ -156,7 +156,9 @@ static int apply_node(struct famfs_ns *ns, const char *path, uint32_t mode,
 	n = ns_slot(ns, index);
 	if (!n)
 		return -ENOMEM;
-	*n = (struct famfs_node){ .ino = 0 };
+	/* Slots past next_index are zero (fresh, or cleared on failure). */
+	if (n->ino)
+		memset(n, 0, sizeof(*n));
 	if (m) {
 		n->fmap = ns_fmap_new(ns, m->count);
 		if (!n->fmap)

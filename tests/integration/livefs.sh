@@ -20,8 +20,9 @@ make_fs "$img" $((4 << 30)) "$T/uuid"
 ln "$img" "$T/hard.img"
 ln -s "$img" "$T/sym.img"
 mount --bind "$T/A" "$T/bind" || skip "mount --bind failed"
-# The bind mount goes before the usual cleanup (which removes $T).
-trap 'rc=$?; umount -l "$T/bind" 2>/dev/null || true; (exit $rc); _cleanup' EXIT
+# The bind mount goes before the usual cleanup (which removes $T); no
+# errexit in the trap, or a failed test would skip the cleanup.
+trap 'rc=$?; set +e; umount -l "$T/bind" 2>/dev/null; (exit $rc); _cleanup' EXIT
 truncate -s 4G "$T/B/a.img"
 
 mkfs_refused() { # WHY PATH...
@@ -48,6 +49,10 @@ rc=0
 # Even with no mount visible (another mount namespace): the lock holds.
 FAMFS_MOUNTINFO=/dev/null mkfs_refused "served by famfsd on this host" \
 	"$T/hard.img"
+# Readers are welcome while it is served.
+"$FAMFS_CLI" fsck "$T/hard.img" >/dev/null || fail "fsck of a served image"
+logged() { "$FAMFS_CLI" ls "$T/sym.img" 2>&1 | grep -q ' f$'; }
+wait_for 10 logged || fail "ls of a served image: $("$FAMFS_CLI" ls "$T/sym.img" 2>&1)"
 # A namesake elsewhere is a different file: it formats.
 "$FAMFS_CLI" --system-uuid-file "$T/uuid" mkfs "$T/B/a.img" >/dev/null ||
 	fail "mkfs of an unrelated a.img refused"
