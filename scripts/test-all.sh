@@ -75,8 +75,8 @@ if scripts/build.sh build-ci -Dwerror=true; then
 	run_meson_tests build-ci "tests"
 	if [ -n "$uring_saved" ]; then
 		# Compiling the ASan build does not care which transport runs.
-		scripts/build.sh build-asan "${asan_opts[@]}" \
-			>build-asan.build.log 2>&1 &
+		asan_log=$(mktemp)
+		scripts/build.sh build-asan "${asan_opts[@]}" >"$asan_log" 2>&1 &
 		asan_pid=$!
 		note "integration tests (-Werror build, io_uring transport)"
 		set_uring Y
@@ -97,7 +97,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 asan_ok=0
 if [ -n "$asan_pid" ]; then
 	wait "$asan_pid" || asan_ok=$?
-	cat build-asan.build.log
+	cat "$asan_log"
+	rm -f "$asan_log"
 else
 	scripts/build.sh build-asan "${asan_opts[@]}" || asan_ok=$?
 fi
