@@ -74,6 +74,7 @@ static int queue(struct fd_journal *j, const struct famfs_omf_jnl_rec *r)
 	}
 	j->q[j->nq] = *r;
 	j->q[j->nq].seq = j->nrec + j->nq + 1;
+	j->q[j->nq].gen = j->gen;
 	famfs_journal_rec_seal(&j->q[j->nq]);
 	j->nq++;
 	return 0;
@@ -123,8 +124,9 @@ int fd_journal_rewrite(struct fd_ctx *c)
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	famfs_journal_header_init(&h, famfs_fs_sb(c->fs));
+	famfs_journal_header_init(&h, famfs_fs_sb(c->fs), 0);
 	rc = write_all(fd, &h, sizeof(h), 0);
+	j->gen = 0;
 	j->nq = 0;
 	j->nrec = 0;
 	j->live = 0;
@@ -165,6 +167,39 @@ int fd_journal_rewrite(struct fd_ctx *c)
 	return 0;
 }
 
+/*
+ * Nothing journaled any more: back to the bare header, of the next
+ * generation, so that no record of this one can pass for a later record
+ * of the same sequence number whatever a crash keeps of the truncate and
+ * the writes after it. Synced with the next record.
+ */
+static int cut(struct fd_ctx *c)
+{
+	struct fd_journal *j = c->journal;
+	struct famfs_omf_jnl_header h;
+	int rc;
+
+	if (j->gen == UINT32_MAX) {
+		rc = fd_journal_rewrite(c); /* a new file starts at 0 */
+		if (rc)
+			broken(j, "rewrite", -rc);
+		return rc ? -EIO : 0;
+	}
+	famfs_journal_header_init(&h, famfs_fs_sb(c->fs), j->gen + 1);
+	rc = write_all(j->fd, &h, sizeof(h), 0);
+	if (rc) {
+		broken(j, "header", -rc);
+		return -EIO;
+	}
+	j->gen++;
+	j->nrec = 0;
+	if (ftruncate(j->fd, HDR_SIZE)) {
+		broken(j, "truncate", errno);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Write what is queued; fdatasync with @sync. Then keep the file small. */
 static int flush(struct fd_ctx *c, bool sync)
 {
@@ -188,11 +223,9 @@ static int flush(struct fd_ctx *c, bool sync)
 		return -EIO;
 	}
 	if (!j->live && j->nrec) {
-		/* Nothing journaled any more: back to the bare header. A lost
-		 * truncate only leaves records that replay finds logged. */
-		if (ftruncate(j->fd, HDR_SIZE))
-			broken(j, "truncate", errno);
-		j->nrec = 0;
+		rc = cut(c);
+		if (rc)
+			return rc;
 	} else if (j->nrec > COMPACT_MIN && j->nrec > 4 * j->live) {
 		rc = fd_journal_rewrite(c);
 		if (rc) {

@@ -17,6 +17,7 @@ struct fd_journal {
 	int fd;
 	int dirfd;
 	char path[4096];
+	uint32_t gen; /* the file's generation (format.h) */
 	uint64_t nrec; /* records in the file */
 	uint64_t live; /* objects with a live PUT */
 	struct famfs_omf_jnl_rec *q; /* queued, not written yet */
