@@ -324,7 +324,7 @@ size_t fd_pend_subtree_extra(struct fd_ctx *c, const struct fd_pending *p);
 /* Drop @n kernel references; frees what nothing refers to. pend_lock and
  * ns_lock NOT held. */
 void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n);
-/* Log every settled object (all unlogged ones with @force: shutdown).
+/* commit.c: log every settled object (all unlogged ones with @force).
  * pend_lock and ns_lock NOT held. Returns how many stay unlogged. */
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force);
 /* fsync: make pending @ino (and its pending ancestors) durable: in the

@@ -6,20 +6,17 @@
  *
  * Objects created through the mount are pending until they settle (see
  * struct fd_pending): they live here with a temporary number above
- * FD_INO_PENDING_BASE, kernel lookup counts and open counts. The commit
- * pass (run by the follower thread) logs settled ones in creation order,
- * so a directory is always logged before what it contains; a file's data
- * is in place before its entry, so a crash loses only unlogged objects.
+ * FD_INO_PENDING_BASE, kernel lookup counts and open counts, in a list
+ * (creation order) and two hash chains (by number, by parent and name).
+ * commit.c logs them; rename.c moves and removes them.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "famfsd.h"
+#include "pending_internal.h"
 
-static uint64_t now_ns(void)
+uint64_t fd_now_ns(void)
 {
 	struct timespec t;
 
@@ -84,7 +81,7 @@ static void name_remove(struct fd_ctx *c, struct fd_pending *p)
 }
 
 /* Leave the unlogged state (name no longer resolves here). */
-static void set_state(struct fd_ctx *c, struct fd_pending *p, int state)
+void fd_pend_set_state(struct fd_ctx *c, struct fd_pending *p, int state)
 {
 	if (p->state == FD_PEND_OPEN && state != FD_PEND_OPEN) {
 		name_remove(c, p);
@@ -147,7 +144,7 @@ uint64_t fd_pend_unlogged(struct fd_ctx *c)
 
 void fd_pend_touch(struct fd_ctx *c, struct fd_pending *p)
 {
-	uint64_t t = now_ns();
+	uint64_t t = fd_now_ns();
 
 	while (p && p->state == FD_PEND_OPEN) {
 		p->touched_ns = t;
@@ -190,10 +187,23 @@ void fd_pend_remove(struct fd_ctx *c, struct fd_pending *p)
 	struct fd_pending *dir =
 		fd_is_pending_ino(p->parent) ? fd_pend_get(c, p->parent) : NULL;
 
-	set_state(c, p, FD_PEND_GONE);
+	fd_pend_set_state(c, p, FD_PEND_GONE);
 	if (!p->nopen)
 		fd_pend_release_space(c, p);
 	fd_pend_touch(c, dir);
+}
+
+void fd_pend_reparent(struct fd_ctx *c, uint64_t from, uint64_t to)
+{
+	for (struct fd_pending *q = c->pending; q; q = q->next) {
+		if (q->parent != from)
+			continue;
+		if (q->state == FD_PEND_OPEN)
+			name_remove(c, q);
+		q->parent = to;
+		if (q->state == FD_PEND_OPEN)
+			name_insert(c, q);
+	}
 }
 
 bool fd_pend_has_children(struct fd_ctx *c, const struct fd_pending *p)
@@ -251,8 +261,7 @@ size_t fd_pend_subtree_extra(struct fd_ctx *c, const struct fd_pending *p)
 	return best;
 }
 
-/* Free entries nothing refers to any more. pend_lock held. */
-static void reap(struct fd_ctx *c)
+void fd_pend_reap(struct fd_ctx *c)
 {
 	struct fd_pending **pp = &c->pending;
 
@@ -288,11 +297,11 @@ void fd_pend_forget(struct fd_ctx *c, uint64_t ino, uint64_t n)
 		/* MKNOD'ed, never opened, forgotten: nothing will close it. */
 		if (p->state == FD_PEND_OPEN && !p->is_dir && !p->nlookup &&
 		    !p->ever_opened)
-			set_state(c, p, FD_PEND_GONE);
+			fd_pend_set_state(c, p, FD_PEND_GONE);
 		/* Removed while open: its space goes at the last close. */
 		if (p->state == FD_PEND_GONE && !p->nopen)
 			fd_pend_release_space(c, p);
-		reap(c);
+		fd_pend_reap(c);
 	}
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
@@ -354,220 +363,6 @@ int fd_path_of(struct fd_ctx *c, uint64_t dir, const char *name, char *buf,
 	pthread_mutex_lock(&c->pend_lock);
 	rc = fd_path_of_locked(c, dir, name, buf, len);
 	pthread_mutex_unlock(&c->pend_lock);
-	return rc;
-}
-
-/* Log one settled object. Both locks and the log lock held. */
-static int commit_one(struct fd_ctx *c, struct fd_pending *p)
-{
-	char path[FAMFS_MAX_PATHLEN + 2];
-	uint64_t ino = 0;
-	int rc;
-
-	rc = fd_path_of_locked(c, p->parent, p->name, path, sizeof(path));
-	if (!rc && p->is_dir) {
-		rc = famfs_fs_mkdir(c->fs, path, p->mode & 07777, p->uid,
-				    p->gid, &ino);
-	} else if (!rc) {
-		rc = famfs_ns_alloc_trim(c->ns, &p->map, p->size);
-		if (!rc)
-			rc = famfs_fs_mkfile(c->fs, path, p->mode & 07777,
-					     p->uid, p->gid, p->size, &p->map,
-					     &ino);
-	}
-	if (rc) {
-		fd_log(LOG_ERR, "%s: cannot log it (%s); it is dropped",
-		       path[0] ? path : p->name, strerror(-rc));
-		return rc;
-	}
-	set_state(c, p, FD_PEND_LOGGED);
-	p->logged_ino = ino;
-	fd_journal_logged(c, p, ino);
-	/* The kernel keeps knowing it by its temporary number. */
-	if (fd_ident_add(c, p->ino, ino))
-		fd_log(LOG_WARNING, "%s: out of memory for its identity", path);
-	fd_log(LOG_DEBUG, "%s: logged as ino %" PRIu64 " (%" PRIu64 " bytes)",
-	       path, ino, p->size);
-	/* Its children now hang under the logged directory. */
-	if (p->is_dir)
-		for (struct fd_pending *q = c->pending; q; q = q->next) {
-			if (q->parent != p->ino)
-				continue;
-			if (q->state == FD_PEND_OPEN)
-				name_remove(c, q);
-			q->parent = ino;
-			if (q->state == FD_PEND_OPEN)
-				name_insert(c, q);
-		}
-	return 0;
-}
-
-static void drop_one(struct fd_ctx *c, struct fd_pending *p)
-{
-	fd_journal_logged(c, p, 0); /* forgotten: a DEL would say no more */
-	set_state(c, p, FD_PEND_GONE);
-	if (!p->nopen)
-		fd_pend_release_space(c, p);
-	/* The kernel still has the name: tell it the object is gone. */
-	fd_notify_entry(c, fd_ident_nodeid(c, p->parent), p->name);
-	/* Pending children of a dropped directory go with it. */
-	for (struct fd_pending *q = c->pending; q; q = q->next)
-		if (q->parent == p->ino && q->state == FD_PEND_OPEN)
-			drop_one(c, q);
-}
-
-/* One pass over the pending list; see fd_pend_commit. *journaled: a
- * settled object was queued in the journal. Returns how many were logged
- * or dropped. */
-static uint64_t commit_pass(struct fd_ctx *c, bool force, uint64_t now,
-			    bool *locked, uint64_t *left, bool *journaled)
-{
-	uint64_t settle = (uint64_t)c->settle_ms * 1000000ULL, done = 0;
-
-	*left = 0;
-	for (struct fd_pending *p = c->pending; p; p = p->next) {
-		bool open = p->nopen && !p->is_dir;
-		bool settled = !open && p->touched_ns + settle <= now;
-		int rc;
-
-		if (p->state != FD_PEND_OPEN)
-			continue;
-		/* Parents first: a pending parent is logged earlier in this
-		 * pass (creation order) or in a later one. A settled object
-		 * under a busy new directory goes to the journal meanwhile,
-		 * so it survives a crash. Open files are never logged while
-		 * a journal can carry them over a shutdown. */
-		if (fd_is_pending_ino(p->parent) || (!force && !settled) ||
-		    (open && fd_journal_on(c))) {
-			if (settled && fd_journal_on(c) &&
-			    !fd_journal_settled(c, p))
-				*journaled = true;
-			(*left)++;
-			continue;
-		}
-		done++;
-		if (!p->is_dir && !p->size) {
-			fd_log(LOG_INFO,
-			       "%s: closed empty, not logged (famfs cannot log "
-			       "empty files); it disappears",
-			       p->name);
-			drop_one(c, p);
-			continue;
-		}
-		rc = *locked ? 0 : famfs_fs_lock(c->fs, false);
-		if (!rc) {
-			*locked = true;
-			rc = commit_one(c, p);
-		}
-		if (rc)
-			drop_one(c, p);
-		else /* same nodeid, but now cached for long: refresh it */
-			fd_notify_entry(c, fd_ident_nodeid(c, p->parent),
-					p->name);
-	}
-	return done;
-}
-
-uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
-{
-	uint64_t now, left = 0;
-	bool locked = false, journaled = false;
-	int syncfd = -1;
-
-	pthread_rwlock_wrlock(&c->ns_lock);
-	pthread_mutex_lock(&c->pend_lock);
-	now = now_ns(); /* after the locks: no touch can be newer */
-	/* At shutdown, until nothing more can go (renames may have put a
-	 * child before its parent). */
-	while (commit_pass(c, force, now, &locked, &left, &journaled) &&
-	       force && left)
-		;
-	if (locked)
-		famfs_fs_unlock(c->fs);
-	if (fd_journal_on(c))
-		fd_journal_pass_end(c, journaled, &syncfd);
-	reap(c);
-	pthread_mutex_unlock(&c->pend_lock);
-	pthread_rwlock_unlock(&c->ns_lock);
-	fd_journal_sync_end(c, syncfd); /* the disk flush, unlocked */
-	return left;
-}
-
-/*
- * fsync of a pending object. With the journal: journal it (and its pending
- * ancestors); it stays an ordinary file. Without one: log it now, after
- * its pending ancestors, which seals a file at its current size (an empty
- * file has nothing famfs can log).
- */
-int fd_pend_sync(struct fd_ctx *c, uint64_t ino)
-{
-	struct fd_pending *chain[FAMFS_MAX_PATHLEN];
-	unsigned n = 0;
-	bool locked = false;
-	int rc = 0, syncfd = -1;
-
-	ino = fd_canon(c, ino);
-	pthread_rwlock_wrlock(&c->ns_lock);
-	pthread_mutex_lock(&c->pend_lock);
-	if (fd_journal_on(c)) {
-		/* Durable, and still an ordinary file: journal, don't log. */
-		struct fd_pending *p =
-			fd_is_pending_ino(ino) ? fd_pend_get(c, ino) : NULL;
-
-		/* Removed but still open: nothing to keep. */
-		rc = !p || p->state != FD_PEND_OPEN ?
-			     0 :
-			     fd_journal_sync(c, p, &syncfd);
-		goto out;
-	}
-	while (fd_is_pending_ino(ino)) {
-		struct fd_pending *p = fd_pend_get(c, ino);
-
-		if (!p || p->state == FD_PEND_GONE) {
-			rc = -ENOENT;
-			goto out;
-		}
-		if (p->state == FD_PEND_LOGGED)
-			break;
-		if (n == FAMFS_MAX_PATHLEN) {
-			rc = -ENAMETOOLONG;
-			goto out;
-		}
-		chain[n++] = p;
-		ino = p->parent;
-	}
-	while (n--) {
-		struct fd_pending *p = chain[n];
-
-		if (!p->is_dir && !p->size) {
-			fd_log(LOG_INFO,
-			       "%s: fsync of an empty file: nothing to log",
-			       p->name);
-			continue;
-		}
-		if (!locked) {
-			rc = famfs_fs_lock(c->fs, false);
-			if (rc)
-				goto out;
-			locked = true;
-		}
-		rc = commit_one(c, p);
-		if (rc) {
-			drop_one(c, p);
-			goto out;
-		}
-	}
-out:
-	if (locked)
-		famfs_fs_unlock(c->fs);
-	reap(c);
-	pthread_mutex_unlock(&c->pend_lock);
-	pthread_rwlock_unlock(&c->ns_lock);
-	/* The journal's disk flush, without holding up everybody else. */
-	if (!rc)
-		rc = fd_journal_sync_end(c, syncfd);
-	else if (syncfd >= 0)
-		close(syncfd);
 	return rc;
 }
 
