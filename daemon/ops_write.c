@@ -139,8 +139,6 @@ static int new_pending(fuse_req_t req, struct fd_ctx *c, fuse_ino_t parent,
 				p->nlookup = 1;
 				p->nopen = open;
 				p->ever_opened = open;
-				if (p->is_dir)
-					p->mode = S_IFDIR | (mode & 07777);
 				fd_stat_pending(c, p, st);
 			}
 		}
@@ -316,28 +314,27 @@ static void reply_ns(fuse_req_t req, const char *op, fuse_ino_t parent,
 		fuse_reply_err(req, -rc);
 }
 
-static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void remove_op(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      bool rmdir)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
-	const char *why;
+	const char *op = rmdir ? "rmdir" : "unlink", *why;
 	int rc;
 
-	if (!ns_change(req, c, "unlink", parent, name))
+	if (!ns_change(req, c, op, parent, name))
 		return;
-	rc = fd_ns_remove(c, parent, name, false, &why);
-	reply_ns(req, "unlink", parent, name, rc, why);
+	rc = fd_ns_remove(c, parent, name, rmdir, &why);
+	reply_ns(req, op, parent, name, rc, why);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_op(req, parent, name, false);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fd_ctx *c = fd_req_ctx(req);
-	const char *why;
-	int rc;
-
-	if (!ns_change(req, c, "rmdir", parent, name))
-		return;
-	rc = fd_ns_remove(c, parent, name, true, &why);
-	reply_ns(req, "rmdir", parent, name, rc, why);
+	remove_op(req, parent, name, true);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
