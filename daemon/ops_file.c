@@ -169,7 +169,9 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 /*
  * On an image file the bytes sit in the host's page cache until written
  * back: push the file's extents to the image (a dax device has them once
- * each write returns: writes flush the CPU caches). ns_lock NOT held.
+ * each write returns: writes flush the CPU caches). ns_lock NOT held; the
+ * map is copied under it and the flush runs without it (the device stays
+ * mapped, and at worst a unit handed on meanwhile is flushed too).
  */
 static int data_sync(struct fd_ctx *c, struct fd_handle *h)
 {
@@ -191,6 +193,7 @@ static int data_sync(struct fd_ctx *c, struct fd_handle *h)
 			for (unsigned i = 0; i < n->fmap->count; i++)
 				m.ext[m.count++] = n->fmap->ext[i];
 	}
+	pthread_rwlock_unlock(&c->ns_lock);
 	for (unsigned i = 0; !rc && i < m.count; i++) {
 		void *p = m.ext[i].devindex ?
 				  NULL :
@@ -200,7 +203,6 @@ static int data_sync(struct fd_ctx *c, struct fd_handle *h)
 		if (p && msync(p, m.ext[i].len, MS_SYNC))
 			rc = -errno;
 	}
-	pthread_rwlock_unlock(&c->ns_lock);
 	return rc;
 }
 
