@@ -181,14 +181,14 @@ int wire_reply_prepare(struct wire *w, struct iovec **iov, int *count,
 		       struct wire_out *o);
 /* After sending: @sent = the kernel took it. Settles INIT. */
 void wire_reply_done(struct wire *w, struct wire_out *o, bool sent);
+/* writev(2) on @fd (the raw syscall under ASan: see wire_msg.c). */
+ssize_t wire_writev_fd(int fd, const struct iovec *iov, int count);
 /*
  * prepare, @send, done in one: @send(@arg, iov, count, &sent) delivers the
  * (possibly rewritten) reply and says whether the kernel took it; NULL =
  * writev(2) on the fd *(int *)@arg. Returns what @send returned (the
  * original byte count when rewritten), or -1 with errno.
  */
-/* writev(2) on @fd (the raw syscall under ASan: see wire_msg.c). */
-ssize_t wire_writev_fd(int fd, const struct iovec *iov, int count);
 typedef ssize_t (*wire_send_fn)(void *arg, const struct iovec *iov, int count,
 				bool *sent);
 ssize_t wire_send(struct wire *w, struct iovec *iov, int count,
