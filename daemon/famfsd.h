@@ -237,7 +237,6 @@ struct fd_ctx {
 	struct famfs_dev *dev;
 	enum famfs_role role;
 	bool rdonly; /* device opened read-only: no data or log writes */
-	bool passthrough; /* data path in use: set by the wire module */
 	struct fuse_session *se;
 	struct timespec mount_time;
 	uid_t uid; /* daemon's credentials */
@@ -266,10 +265,6 @@ struct fd_ctx {
 	uint64_t notified_index; /* log entries the kernel was told about */
 	struct timespec last_miss_refresh;
 	struct fd_stats stats;
-	/* raw INIT shim (rawio.c) */
-	atomic_ullong init_unique; /* unique of the INIT request, 0 = none */
-	uint64_t init_offered; /* kernel INIT flags (flags | flags2 << 32) */
-	bool init_allow_mmap; /* FUSE_DIRECT_IO_ALLOW_MMAP enabled */
 	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */

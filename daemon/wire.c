@@ -25,11 +25,15 @@ static void log_stderr(int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+bool wire_path_forced(int path)
+{
+	return path == WIRE_PATH_PASSTHROUGH || path == WIRE_PATH_EXTMAP ||
+	       path == WIRE_PATH_OPENREPLY;
+}
+
 static bool forced(const struct wire *w)
 {
-	return w->o.path == WIRE_PATH_PASSTHROUGH ||
-	       w->o.path == WIRE_PATH_EXTMAP ||
-	       w->o.path == WIRE_PATH_OPENREPLY;
+	return wire_path_forced(w->o.path);
 }
 
 int wire_new(const struct wire_opts *o, struct wire **out)

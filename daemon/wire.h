@@ -55,6 +55,9 @@ enum wire_path {
 	WIRE_PATH_OPENREPLY, /* only famfs's OPEN-reply form */
 };
 
+/* @path (enum wire_path) requires passthrough: without it famfsd exits 2. */
+bool wire_path_forced(int path);
+
 /* The ABI in use (valid once INIT is settled). */
 enum wire_abi_id { WIRE_ABI_NONE = 0, WIRE_ABI_EXTMAP, WIRE_ABI_OPENREPLY };
 
