@@ -66,7 +66,6 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 	pthread_mutex_init(&w->init_lock, NULL);
 	pthread_cond_init(&w->init_cond, NULL);
 	pthread_mutex_init(&w->dev_lock, NULL);
-	pthread_mutex_init(&w->stats_lock, NULL);
 	for (unsigned i = 0; i < WIRE_TRACK_STRIPES; i++)
 		pthread_mutex_init(&w->track[i].lock, NULL);
 	*out = w;
@@ -91,7 +90,6 @@ void wire_free(struct wire *w)
 	pthread_mutex_destroy(&w->init_lock);
 	pthread_cond_destroy(&w->init_cond);
 	pthread_mutex_destroy(&w->dev_lock);
-	pthread_mutex_destroy(&w->stats_lock);
 	free(w);
 }
 
@@ -137,9 +135,10 @@ void wire_init_seen(const struct wire *w, struct wire_init_req *out)
 
 void wire_get_stats(const struct wire *w, struct wire_stats *st)
 {
-	pthread_mutex_lock((pthread_mutex_t *)&w->stats_lock);
-	*st = w->stats;
-	pthread_mutex_unlock((pthread_mutex_t *)&w->stats_lock);
+	st->maps_live = atomic_load(&w->maps_live);
+	st->map_pushes = atomic_load(&w->map_pushes);
+	st->map_closes = atomic_load(&w->map_closes);
+	st->map_evictions = atomic_load(&w->map_evictions);
 }
 
 int wire_parse_init(const void *buf, size_t len, struct wire_init_req *out)

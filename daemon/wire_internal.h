@@ -107,8 +107,8 @@ struct wire {
 	struct wire_track track[WIRE_TRACK_STRIPES];
 
 	void *abi_priv; /* the ABI's own state */
-	struct wire_stats stats; /* under the ABI's lock */
-	pthread_mutex_t stats_lock;
+	/* struct wire_stats, changed under the ABI's lock, read without */
+	atomic_ullong maps_live, map_pushes, map_closes, map_evictions;
 };
 
 #define wire_log(w, lvl, ...) ((w)->o.log((lvl), __VA_ARGS__))
