@@ -558,7 +558,7 @@ void fd_trace_request(const void *buf, size_t len, const char *via);
  * printing why for uring=on on a system without rings. */
 int fd_transport_precheck(struct fd_ctx *c);
 /* Every reply and notification: through the ring for requests that came
- * from one, else through the wire module to @fd (INIT: echo the flag). */
+ * from one, else through the wire module to @fd (INIT: the rings start). */
 ssize_t fd_transport_writev(struct fd_ctx *c, int fd, struct iovec *iov,
 			    int count);
 /* "io_uring" or "/dev/fuse" (startup line, .meta/.stats). */

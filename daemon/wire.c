@@ -59,6 +59,8 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 		w->o.backing_registrations = &w->own_regs;
 	if (!w->o.max_maps)
 		w->o.max_maps = WIRE_MAX_MAPS_DEFAULT;
+	if (o->allow_mmap)
+		w->echo = FUSE_DAX_DIRECT_IO_ALLOW_MMAP;
 	atomic_init(&w->dax_active, false);
 	atomic_init(&w->init_pending, false);
 	atomic_init(&w->nopath_logged, 0);
@@ -115,7 +117,17 @@ const char *wire_abi_name(const struct wire *w)
 
 bool wire_allow_mmap(const struct wire *w)
 {
-	return w->allow_mmap;
+	return w->echoed & FUSE_DAX_DIRECT_IO_ALLOW_MMAP;
+}
+
+void wire_init_echo(struct wire *w, uint64_t flags)
+{
+	w->echo |= flags & FUSE_DAX_INIT_KNOWN_MASK;
+}
+
+uint64_t wire_init_echoed(const struct wire *w)
+{
+	return w->echoed;
 }
 
 const char *wire_fatal(const struct wire *w)
@@ -216,7 +228,7 @@ bool wire_patch_init(struct wire *w, uint8_t *msg, size_t len)
 	struct fuse_dax_out_header oh;
 	struct fuse_dax_init_out out;
 	size_t arg = len - sizeof(oh);
-	uint64_t hi;
+	uint64_t hi, echo = w->echo & w->init.flags;
 
 	memcpy(&oh, msg, sizeof(oh));
 	if (oh.error)
@@ -233,13 +245,6 @@ bool wire_patch_init(struct wire *w, uint8_t *msg, size_t len)
 	out.flags2 = (uint32_t)(hi >> 32);
 	if (w->want)
 		w->want->accept(w, &out);
-	if (w->o.allow_mmap &&
-	    arg >= offsetof(struct fuse_dax_init_out, unused) &&
-	    (w->init.flags & FUSE_DAX_DIRECT_IO_ALLOW_MMAP)) {
-		out.flags |= FUSE_DAX_INIT_EXT;
-		out.flags2 |= (uint32_t)(FUSE_DAX_DIRECT_IO_ALLOW_MMAP >> 32);
-		w->allow_mmap = true;
-	}
 	if (forced(w) && !w->want) {
 		char why[300];
 
@@ -253,6 +258,12 @@ bool wire_patch_init(struct wire *w, uint8_t *msg, size_t len)
 					 "FAMFUSE_IOC_PROBE not tried");
 		set_fatal(w, why);
 		return false;
+	}
+	/* Bits of the caller's (ALLOW_MMAP, the io_uring transport). */
+	if (echo && arg >= offsetof(struct fuse_dax_init_out, unused)) {
+		out.flags |= FUSE_DAX_INIT_EXT | (uint32_t)echo;
+		out.flags2 |= (uint32_t)(echo >> 32);
+		w->echoed = echo;
 	}
 	memcpy(msg + sizeof(oh), &out, sizeof(out) < arg ? sizeof(out) : arg);
 	return true;

@@ -204,6 +204,14 @@ enum wire_abi_id wire_abi(const struct wire *w);
 const char *wire_abi_name(const struct wire *w);
 /* FUSE_DIRECT_IO_ALLOW_MMAP negotiated (shared mmap on the daemon path). */
 bool wire_allow_mmap(const struct wire *w);
+/*
+ * Before the INIT reply is written: echo @flags too, those of them the
+ * kernel offered (INIT bits the caller implements, e.g. the io_uring
+ * transport's FUSE_OVER_IO_URING). wire_init_echoed(): what was echoed,
+ * once the reply is out.
+ */
+void wire_init_echo(struct wire *w, uint64_t flags);
+uint64_t wire_init_echoed(const struct wire *w);
 /* NULL, or why a forced passthrough cannot run (the daemon exits 2). */
 const char *wire_fatal(const struct wire *w);
 /* An INIT request was read and its reply is not written yet. */

@@ -89,7 +89,8 @@ struct wire {
 	struct wire_init_req init;
 	const struct wire_abi *want; /* chosen at INIT, before confirmation */
 	const struct wire_abi *abi; /* confirmed (devices registered) */
-	bool allow_mmap; /* we echoed FUSE_DIRECT_IO_ALLOW_MMAP */
+	uint64_t echo; /* INIT bits to echo when offered (wire_init_echo) */
+	uint64_t echoed; /* of those, echoed in the INIT reply */
 	bool open47; /* minor 47 negotiated: open_out is 24 bytes */
 	uint32_t max_open_ext; /* OPEN-reply form: from FAMFUSE_IOC_PROBE */
 	atomic_bool dax_active;
