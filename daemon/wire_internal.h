@@ -72,6 +72,7 @@ struct wire_dev {
 #define WIRE_TRACK_SLOTS 256u
 struct wire_track {
 	pthread_mutex_t lock;
+	atomic_uint used; /* slots in use; changed under the lock */
 	uint64_t unique[WIRE_TRACK_SLOTS]; /* 0 = free */
 	uint32_t opcode[WIRE_TRACK_SLOTS];
 	uint64_t nodeid[WIRE_TRACK_SLOTS];
