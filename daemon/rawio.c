@@ -86,19 +86,23 @@ void fd_trace_request(const void *buf, size_t len, const char *via)
 	       via ? via : "");
 }
 
-static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
+static void trace_reply(const struct iovec *iov, int count)
 {
-	struct fd_ctx *c = ud;
 	struct fuse_out_header oh;
 
-	if (count >= 1 && iov[0].iov_len >= sizeof(oh) &&
-	    fd_log_enabled(LOG_DEBUG)) {
-		memcpy(&oh, iov[0].iov_base, sizeof(oh));
-		if (oh.error)
-			fd_log(LOG_DEBUG, "reply unique %llu error %d",
-			       (unsigned long long)oh.unique, oh.error);
-	}
-	return fd_transport_writev(c, fd, iov, count);
+	if (count < 1 || iov[0].iov_len < sizeof(oh))
+		return;
+	memcpy(&oh, iov[0].iov_base, sizeof(oh));
+	if (oh.error)
+		fd_log(LOG_DEBUG, "reply unique %llu error %d",
+		       (unsigned long long)oh.unique, oh.error);
+}
+
+static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
+{
+	if (fd_log_enabled(LOG_DEBUG))
+		trace_reply(iov, count);
+	return fd_transport_writev(ud, fd, iov, count);
 }
 
 /*
@@ -125,8 +129,14 @@ static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 			fd_trace_request(buf, (size_t)n, NULL);
 		if (n < 0 || !fd_fast_serve(c, buf, (size_t)n, &r))
 			return n;
-		/* ENOENT: the request was interrupted; nothing to do. */
-		shim_writev(fd, r.iov, r.count, c);
+		if (fd_log_enabled(LOG_DEBUG))
+			trace_reply(r.iov, r.count);
+		/*
+		 * Straight back to the fd it came from, like the ring's fast
+		 * replies: no ABI looks at READ/WRITE replies. ENOENT: the
+		 * request was interrupted; nothing to do.
+		 */
+		wire_writev_fd(fd, r.iov, r.count);
 	}
 }
 
