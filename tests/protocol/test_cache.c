@@ -443,9 +443,9 @@ static int case_client_follow(void)
 	CHECK(neg.entry_valid == T_CACHE, "negative entry cached %llu s",
 	      (unsigned long long)neg.entry_valid);
 	CHECK(!append(files, "newdir"), "appending to the log");
-	watch(&e, 1, "late", "f1", 3000, true, &root);
+	watch(&e, 1, "late", "f1", 30000, true, &root);
 	CHECK(root.entry == 1 && root.inode >= 1,
-	      "INVAL_ENTRY(/, late) %u, INVAL_INODE(/) %u within 3 s",
+	      "INVAL_ENTRY(/, late) %u, INVAL_INODE(/) %u within 30 s",
 	      root.entry, root.inode);
 	CHECK(!root.old, "INVAL_ENTRY for f1, an old name");
 	CHECK(!lookup(&e, 1, "late", &late) && late.nodeid,
@@ -497,9 +497,9 @@ static int case_master_once(void)
 	if (start(&e, uuidf, "1000", "0", &di))
 		return -1;
 	CHECK(make_file(&e, ino_dir, "made"), "sub/made");
-	watch(&e, ino_dir, "made", "f2", 3000, true, &s);
+	watch(&e, ino_dir, "made", "f2", 30000, true, &s);
 	CHECK(s.entry == 1 && s.inode == 1,
-	      "INVAL_ENTRY(sub, made) %u, INVAL_INODE(sub) %u within 3 s",
+	      "INVAL_ENTRY(sub, made) %u, INVAL_INODE(sub) %u within 30 s",
 	      s.entry, s.inode);
 	watch(&e, ino_dir, "made", "f2", 500, false, &s);
 	CHECK(s.entry == 1 && s.inode == 1 && !s.old,
@@ -511,7 +511,7 @@ static int case_master_once(void)
 	CHECK(n == 16 + 128 && !err_of(r), "MKDIR pd");
 	pd = g64(r + 16);
 	CHECK(make_file(&e, pd, "x"), "pd/x");
-	watch(&e, pd, "x", "made", 3000, true, &sp);
+	watch(&e, pd, "x", "made", 30000, true, &sp);
 	watch(&e, pd, "x", "made", 500, false, &sp);
 	CHECK(sp.entry == 1 && sp.inode == 1,
 	      "INVAL_ENTRY(pd by its nodeid, x) %u, INVAL_INODE(pd) %u",
