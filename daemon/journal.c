@@ -23,33 +23,17 @@
  * space is never handed out before famfsd has replayed them.
  *
  * Every function here runs with pend_lock held (and ns_lock for writing
- * where the space or namespace is touched).
+ * where the space or namespace is touched). The start-up side (open,
+ * restore, the first rewrite) is journal_load.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "famfsd.h"
-
-#define HDR_SIZE ((off_t)sizeof(struct famfs_omf_jnl_header))
-#define REC_SIZE ((off_t)sizeof(struct famfs_omf_jnl_rec))
-/* Rewrite the file when it holds this many records and 4x the live ones. */
-#define COMPACT_MIN 4096
-
-struct fd_journal {
-	int fd;
-	int dirfd;
-	char path[4096];
-	uint64_t nrec; /* records in the file */
-	uint64_t live; /* objects with a live PUT */
-	struct famfs_omf_jnl_rec *q; /* queued, not written yet */
-	size_t nq, capq;
-	bool broken; /* a write failed: fsync reports EIO */
-};
+#include "journal_internal.h"
 
 /* The record of @p's current state (seq and seal left to the writer). */
 static void rec_of(const struct fd_pending *p, struct famfs_omf_jnl_rec *r)
@@ -90,6 +74,7 @@ static int queue(struct fd_journal *j, const struct famfs_omf_jnl_rec *r)
 	}
 	j->q[j->nq] = *r;
 	j->q[j->nq].seq = j->nrec + j->nq + 1;
+	j->q[j->nq].gen = j->gen;
 	famfs_journal_rec_seal(&j->q[j->nq]);
 	j->nq++;
 	return 0;
@@ -125,9 +110,10 @@ static int sync_dir(struct fd_journal *j)
 	return fsync(j->dirfd) ? -errno : 0;
 }
 
-/* Write a fresh journal holding a PUT for every journaled object, and
- * switch to it (tmp file, fdatasync, rename, directory fsync). */
-static int rewrite(struct fd_ctx *c)
+/* See journal_internal.h. Counters and checksums are recomputed as the
+ * records are queued: after a failure only a broken or freed journal is
+ * left (flush and fd_journal_open see to it). */
+int fd_journal_rewrite(struct fd_ctx *c)
 {
 	struct fd_journal *j = c->journal;
 	struct famfs_omf_jnl_header h;
@@ -138,8 +124,9 @@ static int rewrite(struct fd_ctx *c)
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	famfs_journal_header_init(&h, famfs_fs_sb(c->fs));
+	famfs_journal_header_init(&h, famfs_fs_sb(c->fs), 0);
 	rc = write_all(fd, &h, sizeof(h), 0);
+	j->gen = 0;
 	j->nq = 0;
 	j->nrec = 0;
 	j->live = 0;
@@ -180,6 +167,39 @@ static int rewrite(struct fd_ctx *c)
 	return 0;
 }
 
+/*
+ * Nothing journaled any more: back to the bare header, of the next
+ * generation, so that no record of this one can pass for a later record
+ * of the same sequence number whatever a crash keeps of the truncate and
+ * the writes after it. Synced with the next record.
+ */
+static int cut(struct fd_ctx *c)
+{
+	struct fd_journal *j = c->journal;
+	struct famfs_omf_jnl_header h;
+	int rc;
+
+	if (j->gen == UINT32_MAX) {
+		rc = fd_journal_rewrite(c); /* a new file starts at 0 */
+		if (rc)
+			broken(j, "rewrite", -rc);
+		return rc ? -EIO : 0;
+	}
+	famfs_journal_header_init(&h, famfs_fs_sb(c->fs), j->gen + 1);
+	rc = write_all(j->fd, &h, sizeof(h), 0);
+	if (rc) {
+		broken(j, "header", -rc);
+		return -EIO;
+	}
+	j->gen++;
+	j->nrec = 0;
+	if (ftruncate(j->fd, HDR_SIZE)) {
+		broken(j, "truncate", errno);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Write what is queued; fdatasync with @sync. Then keep the file small. */
 static int flush(struct fd_ctx *c, bool sync)
 {
@@ -203,13 +223,11 @@ static int flush(struct fd_ctx *c, bool sync)
 		return -EIO;
 	}
 	if (!j->live && j->nrec) {
-		/* Nothing journaled any more: back to the bare header. A lost
-		 * truncate only leaves records that replay finds logged. */
-		if (ftruncate(j->fd, HDR_SIZE))
-			broken(j, "truncate", errno);
-		j->nrec = 0;
+		rc = cut(c);
+		if (rc)
+			return rc;
 	} else if (j->nrec > COMPACT_MIN && j->nrec > 4 * j->live) {
-		rc = rewrite(c);
+		rc = fd_journal_rewrite(c);
 		if (rc) {
 			broken(j, "compaction", -rc);
 			return -EIO;
@@ -424,213 +442,5 @@ int fd_journal_close(struct fd_ctx *c)
 		       j->path, j->live);
 	}
 	fd_journal_free(c);
-	return rc;
-}
-
-/* ---- start-up: open and replay ------------------------------------------ */
-
-struct idmap {
-	uint64_t old, now; /* journal id -> ino in this run (0: unresolved) */
-};
-
-static uint64_t resolve(const struct idmap *m, size_t n, uint64_t ref)
-{
-	if (!fd_is_pending_ino(ref))
-		return ref;
-	for (size_t i = 0; i < n; i++)
-		if (m[i].old == ref)
-			return m[i].now;
-	return 0;
-}
-
-/* Restore one PUT under @parent. 1 restored (*now set: a pending ino,
- * or a logged directory's), 0 dropped, 2 found logged already. */
-static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
-		   uint64_t parent, uint64_t *now)
-{
-	char path[FAMFS_MAX_PATHLEN + 2];
-	const struct famfs_node *n = NULL;
-	struct famfs_fmap m;
-	struct fd_pending *p;
-	bool dir = S_ISDIR(r->mode);
-	const char *why = NULL;
-
-	memset(&m, 0, sizeof(m));
-	m.type = FAMFS_FMAP_SIMPLE;
-	if (fd_path_of_locked(c, parent, r->name, path, sizeof(path)) ||
-	    famfs_path_check(path, NULL) || strchr(r->name, '/'))
-		why = "not a valid famfs path";
-	if (!why && !fd_is_pending_ino(parent))
-		n = famfs_ns_lookup(c->ns, parent, r->name);
-	if (!why && !n && !fd_is_pending_ino(parent) &&
-	    famfs_ns_name_held(c->ns, parent, r->name) != -2)
-		why = "a rejected log entry holds that name";
-	if (!why && n) {
-		/* Logged before the crash (its LOGGED record was lost)? */
-		if (dir && n->kind == FAMFS_NODE_DIR) {
-			*now = n->ino;
-			return 1;
-		}
-		if (!dir && n->fmap && n->size == r->size && r->next &&
-		    n->fmap->ext[0].offset == r->ext[0].offset)
-			return 2; /* yes: nothing to do */
-		why = "the log has that name now";
-	}
-	if (!why && fd_pend_lookup(c, parent, r->name))
-		why = "named twice in the journal";
-	if (!why && !dir) {
-		m.count = (uint8_t)r->next;
-		for (unsigned i = 0; i < r->next; i++) {
-			m.ext[i].offset = r->ext[i].offset;
-			m.ext[i].len = r->ext[i].len;
-		}
-		if (famfs_fmap_capacity(&m) < r->size)
-			why = "its extents are shorter than its size";
-		else if (m.count && famfs_ns_claim(c->ns, &m))
-			why = "its space is in use now or outside the device";
-	}
-	if (!why &&
-	    fd_pend_new(c, parent, r->name, r->mode, r->uid, r->gid, &p)) {
-		famfs_ns_release(c->ns, &m);
-		why = "out of memory";
-	}
-	if (why) {
-		fd_log(LOG_WARNING, "journal: %s: %s; dropped",
-		       path[0] ? path : r->name, why);
-		return 0;
-	}
-	p->mode = r->mode;
-	p->size = dir ? 0 : r->size;
-	p->map = m;
-	p->ever_opened = true; /* a file to keep, not an unused mknod */
-	p->jlive = true;
-	*now = p->ino;
-	return 1;
-}
-
-/* Restore the PUT records, parents before children (any file order). */
-static void replay(struct fd_ctx *c, struct famfs_omf_jnl_rec *r, size_t n)
-{
-	struct idmap *m = calloc(n + 1, sizeof(*m));
-	size_t nm = 0, files = 0, dirs = 0, dropped = 0;
-	bool progress = true;
-
-	if (!m) {
-		fd_log(LOG_ERR, "journal: out of memory; nothing recovered");
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		m[nm].old = r[i].id;
-		/* LOGGED: children of a directory logged before the crash. */
-		m[nm++].now = r[i].type == FAMFS_JNL_LOGGED ? r[i].ns_ino : 0;
-	}
-	while (progress) {
-		progress = false;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t parent, now = 0;
-
-			if (r[i].type != FAMFS_JNL_PUT || m[i].now)
-				continue;
-			parent = resolve(m, nm, r[i].parent);
-			if (!parent)
-				continue; /* a later pass, once it is back */
-			r[i].type = 0; /* handled */
-			progress = true;
-			switch (restore(c, &r[i], parent, &now)) {
-			case 1:
-				m[i].now = now;
-				S_ISDIR(r[i].mode) ? dirs++ : files++;
-				break;
-			case 0:
-				dropped++;
-				break;
-			}
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (r[i].type == FAMFS_JNL_PUT) {
-			fd_log(LOG_WARNING,
-			       "journal: %s: its directory is gone; dropped",
-			       r[i].name);
-			dropped++;
-		}
-	if (files || dirs || dropped)
-		fd_log(LOG_INFO,
-		       "journal: recovered %zu files and %zu directories not "
-		       "logged before famfsd stopped (%zu dropped)",
-		       files, dirs, dropped);
-	free(m);
-}
-
-const char *fd_journal_dir(const struct fd_ctx *c)
-{
-	const char *env = getenv("FAMFS_JOURNAL_DIR");
-
-	if (c->opts->journal_dir)
-		return c->opts->journal_dir;
-	return env && *env ? env : NULL;
-}
-
-int fd_journal_open(struct fd_ctx *c)
-{
-	const char *dir =
-		fd_journal_dir(c) ? fd_journal_dir(c) : FAMFS_JOURNAL_DIR;
-	struct famfs_omf_jnl_rec *recs = NULL;
-	struct fd_journal *j = calloc(1, sizeof(*j));
-	uint64_t valid;
-	size_t n = 0;
-	int rc;
-
-	if (!j)
-		return -ENOMEM;
-	j->fd = -1;
-	j->dirfd = -1;
-	c->journal = j;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		rc = -errno;
-		fprintf(stderr, "famfsd: journal directory %s: %s\n", dir,
-			strerror(-rc));
-		fd_journal_free(c);
-		return rc;
-	}
-	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rc = j->dirfd < 0 ? -errno :
-			    famfs_journal_path(dir, famfs_fs_sb(c->fs), j->path,
-					       sizeof(j->path));
-	if (!rc)
-		rc = famfs_journal_load(j->path, famfs_fs_sb(c->fs), &recs, &n,
-					&valid);
-	if (rc == -ESTALE || rc == -EINVAL || rc == -EBADMSG) {
-		char aside[sizeof(j->path) + 16];
-
-		snprintf(aside, sizeof(aside), "%s.rejected", j->path);
-		fd_log(LOG_WARNING,
-		       "journal %s: %s; moved aside to %s, nothing recovered",
-		       j->path,
-		       rc == -ESTALE ? "written for another file system or "
-				       "device" :
-				       "not a famfsd journal or a bad header",
-		       aside);
-		rc = rename(j->path, aside) ? -errno : 0;
-	}
-	if (rc) {
-		fprintf(stderr, "famfsd: journal %s: %s\n",
-			j->path[0] ? j->path : dir, strerror(-rc));
-		fd_journal_free(c);
-		return rc;
-	}
-	pthread_rwlock_wrlock(&c->ns_lock);
-	pthread_mutex_lock(&c->pend_lock);
-	replay(c, recs, n);
-	/* A fresh file with this run's ids (and no torn tail). */
-	rc = rewrite(c);
-	pthread_mutex_unlock(&c->pend_lock);
-	pthread_rwlock_unlock(&c->ns_lock);
-	free(recs);
-	if (rc) {
-		fprintf(stderr, "famfsd: journal %s: %s\n", j->path,
-			strerror(-rc));
-		fd_journal_free(c);
-	}
 	return rc;
 }

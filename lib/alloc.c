@@ -248,42 +248,6 @@ int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 	return 0;
 }
 
-int famfs_ns_claim(struct famfs_ns *ns, const struct famfs_fmap *m)
-{
-	struct ns_bitmap *b = &ns->bm[0];
-
-	if (m->type != FAMFS_FMAP_SIMPLE)
-		return -EINVAL;
-	for (unsigned i = 0; i < m->count; i++) {
-		const struct famfs_extent *e = &m->ext[i];
-		uint64_t first = e->offset / FAMFS_ALLOC_UNIT;
-
-		if (e->devindex || e->offset % FAMFS_ALLOC_UNIT ||
-		    e->len % FAMFS_ALLOC_UNIT || !e->len ||
-		    first + e->len / FAMFS_ALLOC_UNIT > b->nbits)
-			return -EINVAL;
-		for (uint64_t u = first; u < first + e->len / FAMFS_ALLOC_UNIT;
-		     u++)
-			if (ns_bitmap_test(b, u))
-				return -EEXIST;
-	}
-	/* Overlap among the map's own extents counts as taken too. */
-	for (unsigned i = 0; i < m->count; i++) {
-		uint64_t first = m->ext[i].offset / FAMFS_ALLOC_UNIT;
-		uint64_t dup = ns_bitmap_set(b, first,
-					     m->ext[i].len / FAMFS_ALLOC_UNIT);
-
-		if (dup) {
-			for (unsigned k = 0; k <= i; k++)
-				ns_bitmap_clear(
-					b, m->ext[k].offset / FAMFS_ALLOC_UNIT,
-					m->ext[k].len / FAMFS_ALLOC_UNIT);
-			return -EEXIST;
-		}
-	}
-	return 0;
-}
-
 void famfs_ns_release(struct famfs_ns *ns, const struct famfs_fmap *m)
 {
 	for (unsigned i = 0; i < m->count; i++) {

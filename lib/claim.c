@@ -2,9 +2,9 @@
 /*
  * Who holds which units and names. Every entry whose CRC is good claims,
  * in log order, the units of each extent that lies inside a known device,
- * whether it is served or not: a reader that accepts an entry we reject (upstream
- * famfs, an older famfsd) counts those units as used, so they are never
- * handed out again. An entry that finds one of its units already held
+ * whether it is served or not: a reader that accepts an entry we reject
+ * (upstream famfs, an older famfsd) counts those units as used, so they
+ * are never handed out again. An entry that finds one of its units already held
  * loses (the earlier entry wins) and is not served. A rejected entry with
  * a well-formed path under a served directory keeps its name the same way.
  */
@@ -56,6 +56,39 @@ int64_t ns_claim(struct famfs_ns *ns, const struct famfs_fmap *m,
 	if (fresh)
 		*fresh = got;
 	return (int64_t)dup;
+}
+
+/*
+ * A journaled map famfsd's allocator made (device 0, whole units) taking
+ * its units back at start-up: the same units rule as replay (unit_span,
+ * ns_claim), all or nothing.
+ */
+int famfs_ns_claim(struct famfs_ns *ns, const struct famfs_fmap *m)
+{
+	int64_t dup;
+
+	if (m->type != FAMFS_FMAP_SIMPLE)
+		return -EINVAL;
+	for (unsigned i = 0; i < m->count; i++) {
+		const struct famfs_extent *e = &m->ext[i];
+		uint64_t first, n;
+
+		if (e->devindex || e->offset % FAMFS_ALLOC_UNIT ||
+		    e->len % FAMFS_ALLOC_UNIT || !unit_span(ns, e, &first, &n))
+			return -EINVAL;
+		for (uint64_t u = first; u < first + n; u++)
+			if (ns_bitmap_test(&ns->bm[0], u))
+				return -EEXIST;
+	}
+	dup = ns_claim(ns, m, NULL);
+	if (dup < 0)
+		return (int)dup;
+	if (dup) {
+		/* The map overlaps itself; every unit was free before. */
+		famfs_ns_release(ns, m);
+		return -EEXIST;
+	}
+	return 0;
 }
 
 static bool spans_meet(const struct famfs_ns *ns, const struct famfs_extent *a,

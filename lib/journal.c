@@ -27,7 +27,8 @@ int famfs_journal_path(const char *dir, const struct famfs_omf_superblock *sb,
 }
 
 void famfs_journal_header_init(struct famfs_omf_jnl_header *h,
-			       const struct famfs_omf_superblock *sb)
+			       const struct famfs_omf_superblock *sb,
+			       uint32_t gen)
 {
 	memset(h, 0, sizeof(*h));
 	h->magic = FAMFS_JNL_MAGIC;
@@ -36,6 +37,7 @@ void famfs_journal_header_init(struct famfs_omf_jnl_header *h,
 	h->fs_uuid = sb->fs_uuid;
 	h->dev_uuid = sb->dev_uuid;
 	h->dev_size = sb->daxdev.size;
+	h->gen = gen;
 	h->crc = famfs_crc(h, offsetof(struct famfs_omf_jnl_header, crc));
 }
 
@@ -57,13 +59,13 @@ int famfs_journal_header_check(const struct famfs_omf_jnl_header *h,
 void famfs_journal_rec_seal(struct famfs_omf_jnl_rec *r)
 {
 	r->magic = FAMFS_JNL_REC_MAGIC;
-	r->reserved = 0;
 	r->crc = famfs_crc(r, offsetof(struct famfs_omf_jnl_rec, crc));
 }
 
-int famfs_journal_rec_check(const struct famfs_omf_jnl_rec *r, uint64_t seq)
+int famfs_journal_rec_check(const struct famfs_omf_jnl_rec *r, uint64_t seq,
+			    uint32_t gen)
 {
-	if (r->magic != FAMFS_JNL_REC_MAGIC || r->seq != seq ||
+	if (r->magic != FAMFS_JNL_REC_MAGIC || r->seq != seq || r->gen != gen ||
 	    r->crc != famfs_crc(r, offsetof(struct famfs_omf_jnl_rec, crc)))
 		return -EBADMSG;
 	if (r->type < FAMFS_JNL_PUT || r->type > FAMFS_JNL_LOGGED)
@@ -162,7 +164,7 @@ int famfs_journal_load(const char *path, const struct famfs_omf_superblock *sb,
 	}
 	for (size_t off = hs; off + rs <= len; off += rs) {
 		memcpy(&recs[nrec], buf + off, rs);
-		if (famfs_journal_rec_check(&recs[nrec], nrec + 1))
+		if (famfs_journal_rec_check(&recs[nrec], nrec + 1, h.gen))
 			break; /* torn tail: everything after it is void */
 		nrec++;
 	}

@@ -412,17 +412,21 @@ const char *famfs_role_name(enum famfs_role role);
 /* "@dir/<fs uuid>.journal" into @buf. -ENAMETOOLONG. */
 int famfs_journal_path(const char *dir, const struct famfs_omf_superblock *sb,
 		       char *buf, size_t len);
+/* A header of generation @gen (0 for a new file). */
 void famfs_journal_header_init(struct famfs_omf_jnl_header *h,
-			       const struct famfs_omf_superblock *sb);
+			       const struct famfs_omf_superblock *sb,
+			       uint32_t gen);
 /* -EINVAL not a journal (magic, version, record size), -EBADMSG CRC,
  * -ESTALE a journal of another file system or device. */
 int famfs_journal_header_check(const struct famfs_omf_jnl_header *h,
 			       const struct famfs_omf_superblock *sb);
-/* Fill magic and CRC of a record whose other fields are set. */
+/* Fill magic and CRC of a record whose other fields (gen too) are set. */
 void famfs_journal_rec_seal(struct famfs_omf_jnl_rec *r);
-/* -EBADMSG magic, CRC or sequence (@seq expected) wrong: a torn or stale
- * tail; -EINVAL a sealed record with bad fields. */
-int famfs_journal_rec_check(const struct famfs_omf_jnl_rec *r, uint64_t seq);
+/* -EBADMSG magic, CRC, sequence (@seq expected) or generation (@gen, the
+ * header's) wrong: a torn or stale tail; -EINVAL a sealed record with bad
+ * fields. */
+int famfs_journal_rec_check(const struct famfs_omf_jnl_rec *r, uint64_t seq,
+			    uint32_t gen);
 
 /*
  * Load a journal: for every object the last record about it, PUT and

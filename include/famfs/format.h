@@ -270,6 +270,11 @@ static inline uint64_t famfs_log_entry_offset(uint64_t index)
  * logged yet, so fsync and settled files survive a crash of famfsd. A
  * header, then fixed-size records in append order, each sealed with a
  * CRC; the first record that fails its check ends the journal (torn tail).
+ * Cutting the file back to its header (nothing journaled any more) bumps
+ * the header's generation, and records carry the generation they were
+ * written in: an older record that a crash leaves past the header (a lost
+ * truncate, a partly written batch) ends the journal instead of passing
+ * for a new one of the same sequence number.
  */
 #define FAMFS_JNL_MAGIC 0x314c4e4a5346414dULL /* "MAFSJNL1" */
 #define FAMFS_JNL_REC_MAGIC 0x4a52u /* "RJ" */
@@ -282,7 +287,7 @@ struct famfs_omf_jnl_header {
 	struct famfs_omf_uuid fs_uuid; /* the superblock's */
 	struct famfs_omf_uuid dev_uuid;
 	uint64_t dev_size;
-	uint32_t reserved; /* zero */
+	uint32_t gen; /* bumped each time the file is cut back to here */
 	uint32_t crc; /* of the bytes before it */
 };
 
@@ -311,7 +316,7 @@ struct famfs_omf_jnl_rec {
 	uint32_t next; /* PUT, files: extents used in ext[] */
 	char name[FAMFS_MAX_PATHLEN]; /* PUT: last component, NUL-padded */
 	struct famfs_omf_jnl_ext ext[FAMFS_MAX_SIMPLE_EXTENTS];
-	uint32_t reserved; /* zero */
+	uint32_t gen; /* the header's gen when it was written */
 	uint32_t crc; /* of the bytes before it */
 };
 
@@ -322,5 +327,7 @@ _Static_assert(sizeof(struct famfs_omf_jnl_rec) == 408, "jnl rec");
 _Static_assert(offsetof(struct famfs_omf_jnl_rec, name) == 64, "jnl name");
 _Static_assert(offsetof(struct famfs_omf_jnl_rec, ext) == 144, "jnl ext");
 _Static_assert(offsetof(struct famfs_omf_jnl_rec, crc) == 404, "jnl crc");
+_Static_assert(offsetof(struct famfs_omf_jnl_header, gen) == 56, "jnl gen");
+_Static_assert(offsetof(struct famfs_omf_jnl_rec, gen) == 400, "jnl gen");
 
 #endif /* FAMFS_FORMAT_H */

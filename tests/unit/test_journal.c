@@ -16,6 +16,7 @@ struct ctx {
 	char path[256];
 	int fd;
 	uint64_t seq;
+	uint32_t gen;
 };
 
 static int setup(void **state)
@@ -28,7 +29,7 @@ static int setup(void **state)
 	tu_tmppath(c->path, sizeof(c->path), "journal");
 	c->fd = open(c->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(c->fd >= 0);
-	famfs_journal_header_init(&h, c->im.sb);
+	famfs_journal_header_init(&h, c->im.sb, 0);
 	assert_int_equal(write(c->fd, &h, sizeof(h)), (ssize_t)sizeof(h));
 	*state = c;
 	return 0;
@@ -52,6 +53,7 @@ static void add(struct ctx *c, uint32_t type, uint64_t id, const char *name)
 	memset(&r, 0, sizeof(r));
 	r.type = type;
 	r.seq = ++c->seq;
+	r.gen = c->gen;
 	r.id = id;
 	r.parent = FAMFS_INO_ROOT;
 	r.mode = 0100644;
@@ -148,6 +150,39 @@ static void test_sequence(void **state)
 	assert_int_equal(famfs_journal_live(c->path, c->im.sb), 1);
 }
 
+/* A journal cut back to its header (nothing journaled any more) starts a
+ * new generation: a record of the old one left past the header by a lost
+ * truncate ends the journal, though its sequence number fits. */
+static void test_generation(void **state)
+{
+	struct ctx *c = *state;
+	const off_t hs = sizeof(struct famfs_omf_jnl_header);
+	struct famfs_omf_jnl_header h;
+	struct famfs_omf_jnl_rec *r;
+	uint64_t valid;
+	size_t n;
+
+	add(c, FAMFS_JNL_PUT, ID(1), "a");
+	add(c, FAMFS_JNL_PUT, ID(2), "b");
+	/* The cut: new header, new record 1 over the old; the truncate and
+	 * the DELs before it never reached the disk. */
+	famfs_journal_header_init(&h, c->im.sb, 1);
+	assert_int_equal(pwrite(c->fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	assert_int_equal(lseek(c->fd, hs, SEEK_SET), hs);
+	c->seq = 0;
+	c->gen = 1;
+	add(c, FAMFS_JNL_PUT, ID(3), "c");
+	assert_int_equal(famfs_journal_load(c->path, c->im.sb, &r, &n, &valid),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].id, ID(3));
+	assert_int_equal(valid, hs + sizeof(*r));
+	free(r);
+	/* A record of the new generation after it counts. */
+	add(c, FAMFS_JNL_PUT, ID(4), "d");
+	assert_int_equal(famfs_journal_live(c->path, c->im.sb), 2);
+}
+
 /* Another file system's journal, or no journal at all. */
 static void test_foreign(void **state)
 {
@@ -161,8 +196,8 @@ static void test_foreign(void **state)
 	other = *c->im.sb;
 	other.daxdev.size += 2 << 20;
 	assert_int_equal(famfs_journal_live(c->path, &other), -ESTALE);
-	famfs_journal_header_init(&h, c->im.sb);
-	h.reserved = 1; /* covered by the CRC */
+	famfs_journal_header_init(&h, c->im.sb, 0);
+	h.gen ^= 1; /* covered by the CRC */
 	assert_int_equal(famfs_journal_header_check(&h, c->im.sb), -EBADMSG);
 	h.magic ^= 1;
 	assert_int_equal(famfs_journal_header_check(&h, c->im.sb), -EINVAL);
@@ -181,19 +216,19 @@ static void test_rec_fields(void **state)
 	r.seq = 1;
 	memset(r.name, 'x', sizeof(r.name)); /* no NUL */
 	famfs_journal_rec_seal(&r);
-	assert_int_equal(famfs_journal_rec_check(&r, 1), -EINVAL);
+	assert_int_equal(famfs_journal_rec_check(&r, 1, 0), -EINVAL);
 	snprintf(r.name, sizeof(r.name), "ok");
 	r.next = FAMFS_MAX_SIMPLE_EXTENTS + 1;
 	famfs_journal_rec_seal(&r);
-	assert_int_equal(famfs_journal_rec_check(&r, 1), -EINVAL);
+	assert_int_equal(famfs_journal_rec_check(&r, 1, 0), -EINVAL);
 	r.next = 1;
 	r.type = 9;
 	famfs_journal_rec_seal(&r);
-	assert_int_equal(famfs_journal_rec_check(&r, 1), -EINVAL);
+	assert_int_equal(famfs_journal_rec_check(&r, 1, 0), -EINVAL);
 	r.type = FAMFS_JNL_PUT;
 	famfs_journal_rec_seal(&r);
-	assert_int_equal(famfs_journal_rec_check(&r, 1), 0);
-	assert_int_equal(famfs_journal_rec_check(&r, 2), -EBADMSG);
+	assert_int_equal(famfs_journal_rec_check(&r, 1, 0), 0);
+	assert_int_equal(famfs_journal_rec_check(&r, 2, 0), -EBADMSG);
 }
 
 /* famfs_ns_claim: all or nothing, used units refused. */
@@ -239,6 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generation, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_foreign, setup, teardown),
 		cmocka_unit_test(test_rec_fields),
 		cmocka_unit_test_setup_teardown(test_claim, setup, teardown),
