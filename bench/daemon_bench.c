@@ -14,13 +14,14 @@
  *                                   then lstat of every entry
  *   daemon_bench memcpy IMG REL PATTERN THREADS SECONDS
  *                                   the limit of a data row: PATTERN
- *                                   (randread, randwrite: 4 KiB; seqread:
- *                                   1 MiB) with memcpy on the bytes of
- *                                   logged file REL in the image mapping
+ *                                   (randread, randwrite: 4 KiB; seqread,
+ *                                   seqwrite: 1 MiB) with memcpy on the
+ *                                   bytes of logged file REL in the image
+ *                                   mapping
  *
  * Prints one "name value unit" line per measurement; ratios are
- * mount / memcpy. Drivers: bench/run-daemon-bench.sh, bench/run-bench.sh
- * (which reads the value after the name).
+ * mount / memcpy. Driver: bench/run-bench.sh (which reads the value after
+ * the name).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -451,7 +452,7 @@ static int cmd_meta(const char *mnt, unsigned n)
 
 struct mjob {
 	struct job j;
-	int pattern; /* RND_READ, RND_WRITE or SEQ_READ */
+	int pattern; /* RND_READ, RND_WRITE, SEQ_READ or SEQ_WRITE */
 	double secs;
 	unsigned seed;
 };
@@ -460,8 +461,11 @@ struct mjob {
 static void *mem_job(void *arg)
 {
 	struct mjob *m = arg;
+	bool seq = m->pattern == SEQ_READ || m->pattern == SEQ_WRITE;
+	bool rd = m->pattern == SEQ_READ || m->pattern == RND_READ;
+	size_t len = seq ? SEQ_IO : RND_IO;
 	uint8_t *buf = aligned_alloc(4096, SEQ_IO);
-	uint64_t units = m->j.size / RND_IO, off = 0;
+	uint64_t units = m->j.size / RND_IO, next = 0;
 	double end = now() + m->secs;
 
 	if (!buf)
@@ -469,16 +473,17 @@ static void *mem_job(void *arg)
 	memset(buf, 0x5a, SEQ_IO);
 	while (now() < end) {
 		for (unsigned k = 0; k < 256; k++) {
-			if (m->pattern == SEQ_READ) {
-				memcpy(buf, piece_ptr(&m->j, off), SEQ_IO);
-				off = (off + SEQ_IO) % m->j.size;
-				continue;
-			}
-			off = (uint64_t)rand_r(&m->seed) % units * RND_IO;
-			if (m->pattern == RND_READ)
-				memcpy(buf, piece_ptr(&m->j, off), RND_IO);
+			uint64_t off = next;
+
+			if (seq)
+				next = (next + SEQ_IO) % m->j.size;
 			else
-				memcpy(piece_ptr(&m->j, off), buf, RND_IO);
+				off = (uint64_t)rand_r(&m->seed) % units *
+				      RND_IO;
+			if (rd)
+				memcpy(buf, piece_ptr(&m->j, off), len);
+			else
+				memcpy(piece_ptr(&m->j, off), buf, len);
 		}
 		m->j.ops += 256;
 	}
@@ -501,6 +506,7 @@ static int cmd_memcpy(const char *img, const char *rel, const char *pattern,
 	pat = !strcmp(pattern, "randread")  ? RND_READ :
 	      !strcmp(pattern, "randwrite") ? RND_WRITE :
 	      !strcmp(pattern, "seqread")   ? SEQ_READ :
+	      !strcmp(pattern, "seqwrite")  ? SEQ_WRITE :
 					      -1;
 	if (pat < 0 || !nt || nt > MAX_THREADS * 4 || !(secs > 0)) {
 		fprintf(stderr, "daemon_bench memcpy: bad arguments\n");
@@ -528,7 +534,7 @@ static int cmd_memcpy(const char *img, const char *rel, const char *pattern,
 		ops += jobs[i].j.ops;
 	}
 	t0 = now() - t0;
-	if (pat == SEQ_READ)
+	if (pat == SEQ_READ || pat == SEQ_WRITE)
 		printf("%-28s %10.1f MB/s (%u threads)\n", pattern,
 		       (double)ops * SEQ_IO / t0 / 1e6, nt);
 	else

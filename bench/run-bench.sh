@@ -14,9 +14,14 @@
 #     ($FAMFS_BENCH_PTHP_318, with --nopassthrough so the server moves
 #     the data); a column prints "n/a" with the reason when a target is
 #     missing;
+#   each FUSE server's cost per I/O in the data rows: context switches of
+#     all its threads and CPU time (/proc, so no perf is needed);
 #   metadata rows over NFILES files in directories of 100 (daemon_bench):
 #     stat by path on a fresh mount, ls -l (readdir + lstat) on a fresh
 #     mount, stat again; tmpfs is the limit;
+#   daemon_bench io on each famfsd transport, on a fresh image: new-file
+#     and in-place sequential writes, sequential and random reads and
+#     writes at 1 and 2 threads against memcpy, bytes per upcall;
 #   replay (bench/replay_bench: replay against bare crc32 on 8 and 256 MiB
 #     logs) and famfsd's mount-ready time on a full 256 MiB log.
 # Needs root, /dev/fuse, fio and jq (scripts/deps.sh installs them). Files
@@ -119,15 +124,20 @@ declare -A tname=([tmpfs]="tmpfs" [fuse]="famfsd /dev/fuse"
 	[uring]="famfsd io_uring" [pt314]="passthrough_hp 3.14"
 	[pt318]="passthrough_hp 3.18 io_uring")
 
+# mount_famfsd fuse|uring IMAGE [OPTION...]: famfsd on $mnt.
+mount_famfsd() {
+	local t=$1 image=$2 o=()
+	shift 2
+	[ "$has_uring" = 1 ] && o=(-o "uring=off")
+	[ "$t" = uring ] && o=(-o "uring=on")
+	start_mount "$D/famfsd.log" "$famfsd" -f -u "$D/uuid" "${o[@]}" "$@" \
+		"$image" "$mnt"
+}
+
 mount_target() { # TARGET: mount it on $mnt (tmpfs: nothing)
 	case $1 in
 	tmpfs) return 0 ;;
-	fuse | uring)
-		local o=()
-		[ "$has_uring" = 1 ] && o=(-o "uring=off")
-		[ "$1" = uring ] && o=(-o "uring=on")
-		start_mount "$D/famfsd.log" "$famfsd" -f -u "$D/uuid" \
-			"${o[@]}" "$img" "$mnt" ;;
+	fuse | uring) mount_famfsd "$1" "$img" ;;
 	pt314) start_mount "$D/pt.log" "$FAMFS_BENCH_PTHP_314" \
 		--foreground "$src" "$mnt" ;;
 	pt318) start_mount "$D/pt.log" "$FAMFS_BENCH_PTHP_318" \
@@ -197,7 +207,7 @@ stop_mount
 # ---- measurements ---------------------------------------------------------
 
 declare -A val # "row target round" -> number
-rows=(rr1 rr2 rr4 rrb sr srb rw1 rw2 mmap statc lsc statw)
+rows=(rr1 rr2 rr4 rrb sr srb rw1 rw2 sw mmap statc lsc statw)
 declare -A rlabel=(
 	[rr1]="random 4 KiB read, O_DIRECT, 1 job"
 	[rr2]="random 4 KiB read, O_DIRECT, 2 jobs"
@@ -207,21 +217,37 @@ declare -A rlabel=(
 	[srb]="sequential 1 MiB read, buffered"
 	[rw1]="random 4 KiB write, O_DIRECT, 1 job"
 	[rw2]="random 4 KiB write, O_DIRECT, 2 jobs"
+	[sw]="sequential 1 MiB write, O_DIRECT"
 	[mmap]="mmap read, one pass, new mapping"
 	[statc]="stat by path, fresh mount"
 	[lsc]="ls -l (readdir + lstat), fresh mount"
 	[statw]="stat again, warm"
 )
 declare -A unit=([rr1]=kIOPS [rr2]=kIOPS [rr4]=kIOPS [rrb]=kIOPS
-	[sr]=MB/s [srb]=MB/s [rw1]=kIOPS [rw2]=kIOPS [mmap]=MB/s
+	[sr]=MB/s [srb]=MB/s [rw1]=kIOPS [rw2]=kIOPS [sw]=MB/s [mmap]=MB/s
 	[statc]=kstat/s [lsc]=kstat/s [statw]=kstat/s)
+declare -A csw cpu # "row target round" -> per I/O of the server process
 fails=0
+tck=$(getconf CLK_TCK)
+
+# "context-switches cpu-ticks" of the FUSE server (all its threads so
+# far), nothing for tmpfs.
+server_sample() {
+	[ -n "$dpid" ] || return 0
+	local cs ticks
+	cs=$(cat /proc/"$dpid"/task/*/status 2>/dev/null |
+		awk '/ctxt_switches/ {s += $2} END {print s + 0}')
+	# utime and stime, fields 14 and 15 (the name may hold spaces)
+	ticks=$(sed 's/^.*) //' /proc/"$dpid"/stat | awk '{print $12 + $13}')
+	echo "$cs $ticks"
+}
 
 # fio ROW TARGET ROUND: one fio job on the target's copy of the file.
 run_fio() {
 	local row=$1 t=$2 r=$3 rw bs=4k direct=1 jobs=1 eng=psync dir=read
 	local args=(--time_based "--runtime=${runtime_ms}ms"
 		"--ramp_time=$ramp")
+	local s0 s1 ios c0 t0 c1 t1
 	case $row in
 	rr1) rw=randread ;;
 	rr2) rw=randread jobs=2 ;;
@@ -231,8 +257,10 @@ run_fio() {
 	srb) rw=read bs=1M direct=0 ;;
 	rw1) rw=randwrite dir=write ;;
 	rw2) rw=randwrite jobs=2 dir=write ;;
+	sw) rw=write bs=1M dir=write ;;
 	mmap) rw=read bs=1M direct=0 eng=mmap args=() ;;
 	esac
+	s0=$(server_sample)
 	if ! fio --name=b --filename="$(root_of "$t")/data" \
 		--size="${file_mib}M" --rw=$rw --bs=$bs --direct=$direct \
 		--numjobs=$jobs --group_reporting --ioengine=$eng \
@@ -242,6 +270,16 @@ run_fio() {
 		echo "run-bench: fio $row on ${tname[$t]} failed: $(tail -2 "$D/fio.err")"
 		fails=$((fails + 1))
 		return
+	fi
+	s1=$(server_sample)
+	if [ -n "$s0" ]; then
+		# fio counts no I/O during the ramp; the server works then too
+		ios=$(jq ".jobs[0].$dir.total_ios" "$D/fio.json")
+		[ ${#args[@]} -gt 0 ] && ios=$(awk "BEGIN {print $ios * \
+			($runtime_ms / 1000 + $ramp) / ($runtime_ms / 1000)}")
+		read -r c0 t0 c1 t1 <<<"$s0 $s1"
+		csw[$row $t $r]=$(awk "BEGIN {if ($ios) print ($c1 - $c0) / $ios}")
+		cpu[$row $t $r]=$(awk "BEGIN {if ($ios) print ($t1 - $t0) * 1e6 / $tck / $ios}")
 	fi
 	if [ "$bs" = 4k ]; then
 		val[$row $t $r]=$(jq ".jobs[0].$dir.iops / 1000" "$D/fio.json")
@@ -303,7 +341,8 @@ measure_limits() { # ROUND
 	secs=$(awk "BEGIN {print $runtime_ms / 1000}")
 	for spec in "rr1 randread 1" "rr2 randread 2" "rr4 randread 4" \
 		"rrb randread 1" "sr seqread 1" "srb seqread 1" \
-		"rw1 randwrite 1" "rw2 randwrite 2" "mmap seqread 1"; do
+		"rw1 randwrite 1" "rw2 randwrite 2" "sw seqwrite 1" \
+		"mmap seqread 1"; do
 		set -- $spec
 		lim[$1 $rr]=$("$dbench" memcpy "$img" data "$2" "$3" "$secs" |
 			awk '{print $2; exit}') || fails=$((fails + 1))
@@ -322,11 +361,13 @@ done
 median() { # numbers on stdin -> median (empty if none)
 	sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
-med() { # ROW TARGET
+medof() { # ARRAY ROW TARGET: median over the rounds
+	local -n a=$1
 	for r in $(seq "$rounds"); do
-		[ -n "${val[$1 $2 $r]:-}" ] && echo "${val[$1 $2 $r]}"
+		[ -n "${a[$2 $3 $r]:-}" ] && echo "${a[$2 $3 $r]}"
 	done | median
 }
+med() { medof val "$@"; }
 medlim() {
 	for r in $(seq "$rounds"); do
 		[ -n "${lim[$1 $r]:-}" ] && echo "${lim[$1 $r]}"
@@ -384,6 +425,50 @@ echo "famfsd/limit: the io_uring column (else /dev/fuse) over memcpy; for the"
 echo "metadata rows tmpfs over famfsd (how many times slower than tmpfs)."
 for t in "${targets[@]}"; do
 	[ -n "${why_na[$t]:-}" ] && echo "${tname[$t]}: ${why_na[$t]}"
+done
+
+echo
+echo "Server cost per I/O, medians: context switches (all threads) /" \
+	"CPU microseconds"
+echo "| row | famfsd /dev/fuse | famfsd io_uring | pthp 3.14 | pthp 3.18 io_uring |"
+echo "|---|---|---|---|---|"
+for row in "${rows[@]}"; do
+	case $row in stat* | lsc) continue ;; esac
+	line="| ${rlabel[$row]} |"
+	for t in fuse uring pt314 pt318; do
+		c=$(medof csw "$row" "$t") u=$(medof cpu "$row" "$t")
+		if [ -n "$c" ]; then
+			line+=$(printf " %.2f / %.1f |" "$c" "$u")
+		else
+			line+=" n/a |"
+		fi
+	done
+	echo "$line"
+done
+
+# ---- daemon_bench io ------------------------------------------------------
+
+# Its own files (new ones, so new-file writes are measured too) on a fresh
+# image for each famfsd transport, every rate next to memcpy on the same
+# bytes of the image mapping.
+dio_mib=64
+[ "$quick" = 1 ] && dio_mib=8
+for t in fuse uring; do
+	[ -n "${why_na[$t]:-}" ] && continue
+	echo
+	echo "daemon_bench io, ${tname[$t]}, ${dio_mib} MiB per file:"
+	dimg=$D/dio.img
+	rm -f "$dimg"
+	truncate -s 4G "$dimg"
+	if ! "$famfs" mkfs --system-uuid-file "$D/uuid" "$dimg" >/dev/null ||
+		! mount_famfsd "$t" "$dimg" --settle-ms 100; then
+		echo "run-bench: daemon_bench io: ${tname[$t]} did not mount"
+		fails=$((fails + 1))
+		continue
+	fi
+	"$dbench" io "$mnt" "$dimg" "$dio_mib" || fails=$((fails + 1))
+	stop_mount
+	rm -f "$dimg"
 done
 
 # ---- replay ---------------------------------------------------------------

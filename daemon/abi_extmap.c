@@ -73,8 +73,7 @@ struct xm_state {
 	pthread_mutex_t lock;
 	struct xm_node *node[XM_BUCKETS];
 	struct xm_map *map[XM_BUCKETS];
-	struct xm_map *newest, *oldest;
-	uint64_t live;
+	struct xm_map *newest, *oldest; /* w->maps_live of them */
 	bool full_logged;
 };
 
@@ -151,13 +150,6 @@ static int send_close(struct wire *w, uint64_t id)
 			 "FUSE_NOTIFY_BACKING_CLOSE %#" PRIx64 ": %s", id,
 			 strerror(-r));
 	return r;
-}
-
-static void count(struct wire *w, uint64_t *field, int64_t d)
-{
-	pthread_mutex_lock(&w->stats_lock);
-	*field += (uint64_t)d;
-	pthread_mutex_unlock(&w->stats_lock);
 }
 
 /* ---- negotiation ------------------------------------------------------ */
@@ -289,9 +281,8 @@ static void map_close(struct wire *w, struct xm_map *m)
 		pp = &(*pp)->hnext;
 	*pp = m->hnext;
 	lru_unlink(s, m);
-	s->live--;
-	count(w, &w->stats.maps_live, -1);
-	count(w, &w->stats.map_closes, 1);
+	atomic_fetch_sub(&w->maps_live, 1);
+	atomic_fetch_add(&w->map_closes, 1);
 	free(m);
 }
 
@@ -315,22 +306,23 @@ static void node_detach(struct wire *w, struct xm_node *n)
 static int make_room(struct wire *w)
 {
 	struct xm_state *s = st_of(w);
+	unsigned long long live = atomic_load(&w->maps_live);
 	struct xm_map *m;
 
-	if (s->live < w->o.max_maps)
+	if (live < w->o.max_maps)
 		return 0;
 	for (m = s->oldest; m && m->nopen; m = m->newer)
 		;
 	if (!m) {
 		if (!s->full_logged)
 			wire_log(w, LOG_ERR,
-				 "%" PRIu64 " live maps (--max-maps) are all "
-				 "in use by open files: ENFILE",
-				 s->live);
+				 "%llu live maps (--max-maps) are all in use "
+				 "by open files: ENFILE",
+				 live);
 		s->full_logged = true;
 		return -ENFILE;
 	}
-	count(w, &w->stats.map_evictions, 1);
+	atomic_fetch_add(&w->map_evictions, 1);
 	map_close(w, m);
 	return 0;
 }
@@ -383,10 +375,9 @@ static int map_for_open(struct wire *w, uint64_t nodeid, uint64_t id,
 		m->id = id;
 		m->hnext = s->map[bucket(id)];
 		s->map[bucket(id)] = m;
-		s->live++;
 		s->full_logged = false;
-		count(w, &w->stats.maps_live, 1);
-		count(w, &w->stats.map_pushes, 1);
+		atomic_fetch_add(&w->maps_live, 1);
+		atomic_fetch_add(&w->map_pushes, 1);
 	}
 	if (n->map != m) {
 		n->map = m;

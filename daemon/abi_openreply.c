@@ -27,7 +27,6 @@ struct or_ino {
 #define OR_BUCKETS 1024u
 
 struct or_state {
-	uint32_t max_open_ext; /* record bytes the kernel accepts */
 	pthread_mutex_t lock;
 	struct or_ino *ino[OR_BUCKETS];
 };
@@ -142,7 +141,6 @@ static int or_register(struct wire *w)
 
 	if (!s)
 		return -ENOMEM;
-	s->max_open_ext = w->max_open_ext;
 	pthread_mutex_init(&s->lock, NULL);
 	w->abi_priv = s;
 	r = wire_ioctl(w, FAMFUSE_IOC_ENABLE, &en, -1);
@@ -247,12 +245,12 @@ static int or_reply_open(struct wire *w, fuse_req_t req,
 			r = wire_devices_ready(w, &m);
 		if (r)
 			return r;
-		want = wire_record_size(&m) <= st_of(w)->max_open_ext;
+		want = wire_record_size(&m) <= w->max_open_ext;
 		if (!want)
 			wire_log(w, LOG_WARNING,
 				 "nodeid %" PRIu64 ": map record exceeds "
 				 "max_open_ext %u bytes: daemon data path",
-				 f->nodeid, st_of(w)->max_open_ext);
+				 f->nodeid, w->max_open_ext);
 	}
 	r = track_open(w, f->nodeid, want, &mode);
 	if (r < 0)

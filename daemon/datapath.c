@@ -5,7 +5,7 @@
  * straight from our MAP_SHARED mapping of the device. Reads reply with one
  * iovec per extent piece (no copy in userspace); writes copy into the
  * mapping and flush. Shared mmap works through the kernel page cache when
- * FUSE_DIRECT_IO_ALLOW_MMAP was negotiated (initpatch.c); it is not
+ * FUSE_DIRECT_IO_ALLOW_MMAP was negotiated (wire.c); it is not
  * coherent across hosts. Its OPEN replies are built in openpath.c.
  */
 #include <errno.h>

@@ -237,7 +237,6 @@ struct fd_ctx {
 	struct famfs_dev *dev;
 	enum famfs_role role;
 	bool rdonly; /* device opened read-only: no data or log writes */
-	bool passthrough; /* data path in use: set by the wire module */
 	struct fuse_session *se;
 	struct timespec mount_time;
 	uid_t uid; /* daemon's credentials */
@@ -266,10 +265,6 @@ struct fd_ctx {
 	uint64_t notified_index; /* log entries the kernel was told about */
 	struct timespec last_miss_refresh;
 	struct fd_stats stats;
-	/* raw INIT shim (initpatch.c) */
-	atomic_ullong init_unique; /* unique of the INIT request, 0 = none */
-	uint64_t init_offered; /* kernel INIT flags (flags | flags2 << 32) */
-	bool init_allow_mmap; /* FUSE_DIRECT_IO_ALLOW_MMAP enabled */
 	bool mounted_by_us; /* mount(2) done here (--fuse-dev/--fstype) */
 	char *mnt_abs; /* absolute mount point */
 	double replay_ms; /* initial replay time */
@@ -543,7 +538,7 @@ void fd_notify_entry(struct fd_ctx *c, uint64_t parent, const char *name);
  * Called without ns_lock. Returns true when new entries arrived. */
 bool fd_refresh_on_miss(struct fd_ctx *c);
 
-/* ---- session (session.c, initpatch.c, readahead.c) ---------------------- */
+/* ---- session (session.c, rawio.c, readahead.c) ------------------------- */
 
 #define FD_MAX_IO (1u << 20) /* 1 MiB requests (max_pages 256) */
 
@@ -552,8 +547,8 @@ bool fd_refresh_on_miss(struct fd_ctx *c);
 void fd_readahead_tune(struct fd_ctx *c, unsigned kib);
 
 int fd_session_run(struct fd_ctx *c);
-/* Install the raw-io shim on @fd (INIT patching). 0 or -errno. */
-int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd);
+/* Install the raw-io shim on @fd (rawio.c). 0 or -errno. */
+int fd_rawio_install(struct fd_ctx *c, struct fuse_session *se, int fd);
 /* Debug trace of one request (@via: NULL for /dev/fuse, "ring"). */
 void fd_trace_request(const void *buf, size_t len, const char *via);
 
@@ -563,7 +558,7 @@ void fd_trace_request(const void *buf, size_t len, const char *via);
  * printing why for uring=on on a system without rings. */
 int fd_transport_precheck(struct fd_ctx *c);
 /* Every reply and notification: through the ring for requests that came
- * from one, else through the wire module to @fd (INIT: echo the flag). */
+ * from one, else through the wire module to @fd (INIT: the rings start). */
 ssize_t fd_transport_writev(struct fd_ctx *c, int fd, struct iovec *iov,
 			    int count);
 /* "io_uring" or "/dev/fuse" (startup line, .meta/.stats). */

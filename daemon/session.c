@@ -187,7 +187,7 @@ static int attach(struct fd_ctx *c)
 	int rc;
 
 	if (o->emulator_fd >= 0) {
-		rc = fd_initpatch_install(c, c->se, o->emulator_fd);
+		rc = fd_rawio_install(c, c->se, o->emulator_fd);
 		if (rc)
 			fprintf(stderr, "famfsd: --emulator-fd %d: %s\n",
 				o->emulator_fd, strerror(-rc));
@@ -200,7 +200,7 @@ static int attach(struct fd_ctx *c)
 		fprintf(stderr, "famfsd: mount on %s failed\n", c->mnt_abs);
 		return -1;
 	}
-	rc = fd_initpatch_install(c, c->se, fuse_session_fd(c->se));
+	rc = fd_rawio_install(c, c->se, fuse_session_fd(c->se));
 	if (rc) {
 		fprintf(stderr, "famfsd: raw io shim: %s\n", strerror(-rc));
 		return -1;

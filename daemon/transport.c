@@ -5,10 +5,10 @@
  * auto (default) uses the rings when the kernel offers them at INIT, off
  * never does, on requires them (exit 2 otherwise).
  *
- * INIT itself always goes through /dev/fuse. Its reply passes here before
- * the wire module patches it: when the kernel offered FUSE_OVER_IO_URING
- * and the rings and their buffers could be made, the flag is echoed; once
- * the reply is written (the connection is initialized) the queue threads
+ * INIT itself always goes through /dev/fuse. When the kernel offered
+ * FUSE_OVER_IO_URING and the rings and their buffers could be made, the
+ * wire module echoes the flag in the INIT reply (wire_init_echo); once the
+ * reply is written (the connection is initialized) the queue threads
  * start and REGISTER their entries. The kernel holds new requests until
  * every queue has an entry, then sends all but FORGET and INTERRUPT
  * through the rings. Any failure before the echo keeps /dev/fuse, with
@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "famfsd.h"
-#include "uring_abi.h"
 #include "wire.h"
 
 #define ENABLE_URING "/sys/module/fuse/parameters/enable_uring"
@@ -176,63 +175,44 @@ static void no_rings(struct fd_ctx *c, const char *why, int err)
 	       why, err ? ": " : "", err ? strerror(-err) : "");
 }
 
-/* libfuse's INIT reply (gathered into @msg): echo FUSE_OVER_IO_URING. */
-static bool echo_uring(char *msg, size_t len)
-{
-	struct fuse_out_header oh;
-	struct fuse_init_out out;
-	size_t arg = len - sizeof(oh);
-
-	memcpy(&oh, msg, sizeof(oh));
-	if (oh.error || arg < offsetof(struct fuse_init_out, flags2) + 4)
-		return false;
-	memset(&out, 0, sizeof(out));
-	memcpy(&out, msg + sizeof(oh), arg < sizeof(out) ? arg : sizeof(out));
-	out.flags |= FD_FUSE_INIT_EXT;
-	out.flags2 |= (uint32_t)(FD_FUSE_OVER_IO_URING >> 32);
-	memcpy(msg + sizeof(oh), &out, arg < sizeof(out) ? arg : sizeof(out));
-	return true;
-}
-
+/*
+ * The INIT reply: when the kernel offered FUSE_OVER_IO_URING and the rings
+ * can be made, the wire module echoes the flag, and once the reply is out
+ * the queue threads start.
+ */
 static ssize_t init_reply(struct fd_ctx *c, int fd, struct iovec *iov,
 			  int count)
 {
-	char msg[sizeof(struct fuse_out_header) + sizeof(struct fuse_init_out)];
-	struct iovec one = { .iov_base = msg };
 	struct wire_init_req seen;
 	struct fd_uring *u = NULL;
-	size_t len = 0;
 	ssize_t n;
 	int rc;
 
 	wire_init_seen(c->wire, &seen);
-	if (!(seen.flags & FD_FUSE_OVER_IO_URING)) {
+	if (!(seen.flags & FUSE_DAX_OVER_IO_URING)) {
 		no_rings(c, "the kernel did not offer it at INIT", 0);
 		return wire_io_writev(c->wire, fd, iov, count);
 	}
-	for (int i = 0; i < count; i++) {
-		if (len + iov[i].iov_len > sizeof(msg))
-			return wire_io_writev(c->wire, fd, iov, count);
-		memcpy(msg + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
-	}
-	one.iov_len = len;
 	rc = fd_uring_new(c, c->se, fd, &u);
 	if (rc) {
 		no_rings(c, "ring setup", rc);
 		return wire_io_writev(c->wire, fd, iov, count);
 	}
-	if (!echo_uring(msg, len)) {
+	wire_init_echo(c->wire, FUSE_DAX_OVER_IO_URING);
+	/*
+	 * Published before the reply: its settle releases the other readers,
+	 * so every later request (and reply) is ordered after this store.
+	 */
+	c->uring = u;
+	n = wire_io_writev(c->wire, fd, iov, count);
+	if (n < 0 || wire_fatal(c->wire) ||
+	    !(wire_init_echoed(c->wire) & FUSE_DAX_OVER_IO_URING)) {
+		c->uring = NULL;
 		fd_uring_free(u);
-		return wire_io_writev(c->wire, fd, iov, count);
-	}
-	n = wire_io_writev(c->wire, fd, &one, 1);
-	if (n < 0 || wire_fatal(c->wire)) {
-		fd_uring_free(u);
+		if (n >= 0 && !wire_fatal(c->wire))
+			no_rings(c, "INIT reply too short for flags2", 0);
 		return n;
 	}
-	/* Published before any queue thread can reply through it. */
-	c->uring = u;
 	rc = fd_uring_start(u);
 	if (rc) {
 		/* The kernel waits for every queue: nothing can be served. */

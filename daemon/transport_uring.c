@@ -16,7 +16,7 @@
  * the way /dev/fuse would have delivered it (in header, first argument,
  * payload, contiguous; the payload stays where the kernel put it) and
  * given to fuse_session_process_buf(). Its reply comes back through the
- * raw-io shim's writev (initpatch.c), which hands it to fd_uring_reply():
+ * raw-io shim's writev (rawio.c), which hands it to fd_uring_reply():
  * the entry is found by unique (this thread's current one, or any parked
  * one for replies made later from another thread) and the reply copied
  * into the entry's buffers. Notifications (unique 0) and replies to

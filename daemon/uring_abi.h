@@ -10,9 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* INIT flag (flags2 bit 9): the server will fetch requests via io_uring. */
-#define FD_FUSE_OVER_IO_URING (1ULL << 41)
-#define FD_FUSE_INIT_EXT (1u << 30)
+/* The INIT flag is FUSE_DAX_OVER_IO_URING (famfs/fuse_dax.h). */
 
 /* IORING_OP_URING_CMD cmd_op values on the /dev/fuse fd. */
 enum {

@@ -25,11 +25,15 @@ static void log_stderr(int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+bool wire_path_forced(int path)
+{
+	return path == WIRE_PATH_PASSTHROUGH || path == WIRE_PATH_EXTMAP ||
+	       path == WIRE_PATH_OPENREPLY;
+}
+
 static bool forced(const struct wire *w)
 {
-	return w->o.path == WIRE_PATH_PASSTHROUGH ||
-	       w->o.path == WIRE_PATH_EXTMAP ||
-	       w->o.path == WIRE_PATH_OPENREPLY;
+	return wire_path_forced(w->o.path);
 }
 
 int wire_new(const struct wire_opts *o, struct wire **out)
@@ -55,6 +59,8 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 		w->o.backing_registrations = &w->own_regs;
 	if (!w->o.max_maps)
 		w->o.max_maps = WIRE_MAX_MAPS_DEFAULT;
+	if (o->allow_mmap)
+		w->echo = FUSE_DAX_DIRECT_IO_ALLOW_MMAP;
 	atomic_init(&w->dax_active, false);
 	atomic_init(&w->init_pending, false);
 	atomic_init(&w->nopath_logged, 0);
@@ -62,7 +68,6 @@ int wire_new(const struct wire_opts *o, struct wire **out)
 	pthread_mutex_init(&w->init_lock, NULL);
 	pthread_cond_init(&w->init_cond, NULL);
 	pthread_mutex_init(&w->dev_lock, NULL);
-	pthread_mutex_init(&w->stats_lock, NULL);
 	for (unsigned i = 0; i < WIRE_TRACK_STRIPES; i++)
 		pthread_mutex_init(&w->track[i].lock, NULL);
 	*out = w;
@@ -87,7 +92,6 @@ void wire_free(struct wire *w)
 	pthread_mutex_destroy(&w->init_lock);
 	pthread_cond_destroy(&w->init_cond);
 	pthread_mutex_destroy(&w->dev_lock);
-	pthread_mutex_destroy(&w->stats_lock);
 	free(w);
 }
 
@@ -113,7 +117,17 @@ const char *wire_abi_name(const struct wire *w)
 
 bool wire_allow_mmap(const struct wire *w)
 {
-	return w->allow_mmap;
+	return w->echoed & FUSE_DAX_DIRECT_IO_ALLOW_MMAP;
+}
+
+void wire_init_echo(struct wire *w, uint64_t flags)
+{
+	w->echo |= flags & FUSE_DAX_INIT_KNOWN_MASK;
+}
+
+uint64_t wire_init_echoed(const struct wire *w)
+{
+	return w->echoed;
 }
 
 const char *wire_fatal(const struct wire *w)
@@ -133,9 +147,10 @@ void wire_init_seen(const struct wire *w, struct wire_init_req *out)
 
 void wire_get_stats(const struct wire *w, struct wire_stats *st)
 {
-	pthread_mutex_lock((pthread_mutex_t *)&w->stats_lock);
-	*st = w->stats;
-	pthread_mutex_unlock((pthread_mutex_t *)&w->stats_lock);
+	st->maps_live = atomic_load(&w->maps_live);
+	st->map_pushes = atomic_load(&w->map_pushes);
+	st->map_closes = atomic_load(&w->map_closes);
+	st->map_evictions = atomic_load(&w->map_evictions);
 }
 
 int wire_parse_init(const void *buf, size_t len, struct wire_init_req *out)
@@ -213,7 +228,7 @@ bool wire_patch_init(struct wire *w, uint8_t *msg, size_t len)
 	struct fuse_dax_out_header oh;
 	struct fuse_dax_init_out out;
 	size_t arg = len - sizeof(oh);
-	uint64_t hi;
+	uint64_t hi, echo = w->echo & w->init.flags;
 
 	memcpy(&oh, msg, sizeof(oh));
 	if (oh.error)
@@ -230,13 +245,6 @@ bool wire_patch_init(struct wire *w, uint8_t *msg, size_t len)
 	out.flags2 = (uint32_t)(hi >> 32);
 	if (w->want)
 		w->want->accept(w, &out);
-	if (w->o.allow_mmap &&
-	    arg >= offsetof(struct fuse_dax_init_out, unused) &&
-	    (w->init.flags & FUSE_DAX_DIRECT_IO_ALLOW_MMAP)) {
-		out.flags |= FUSE_DAX_INIT_EXT;
-		out.flags2 |= (uint32_t)(FUSE_DAX_DIRECT_IO_ALLOW_MMAP >> 32);
-		w->allow_mmap = true;
-	}
 	if (forced(w) && !w->want) {
 		char why[300];
 
@@ -250,6 +258,12 @@ bool wire_patch_init(struct wire *w, uint8_t *msg, size_t len)
 					 "FAMFUSE_IOC_PROBE not tried");
 		set_fatal(w, why);
 		return false;
+	}
+	/* Bits of the caller's (ALLOW_MMAP, the io_uring transport). */
+	if (echo && arg >= offsetof(struct fuse_dax_init_out, unused)) {
+		out.flags |= FUSE_DAX_INIT_EXT | (uint32_t)echo;
+		out.flags2 |= (uint32_t)(echo >> 32);
+		w->echoed = echo;
 	}
 	memcpy(msg + sizeof(oh), &out, sizeof(out) < arg ? sizeof(out) : arg);
 	return true;

@@ -55,6 +55,9 @@ enum wire_path {
 	WIRE_PATH_OPENREPLY, /* only famfs's OPEN-reply form */
 };
 
+/* @path (enum wire_path) requires passthrough: without it famfsd exits 2. */
+bool wire_path_forced(int path);
+
 /* The ABI in use (valid once INIT is settled). */
 enum wire_abi_id { WIRE_ABI_NONE = 0, WIRE_ABI_EXTMAP, WIRE_ABI_OPENREPLY };
 
@@ -181,14 +184,14 @@ int wire_reply_prepare(struct wire *w, struct iovec **iov, int *count,
 		       struct wire_out *o);
 /* After sending: @sent = the kernel took it. Settles INIT. */
 void wire_reply_done(struct wire *w, struct wire_out *o, bool sent);
+/* writev(2) on @fd (the raw syscall under ASan: see wire_msg.c). */
+ssize_t wire_writev_fd(int fd, const struct iovec *iov, int count);
 /*
  * prepare, @send, done in one: @send(@arg, iov, count, &sent) delivers the
  * (possibly rewritten) reply and says whether the kernel took it; NULL =
  * writev(2) on the fd *(int *)@arg. Returns what @send returned (the
  * original byte count when rewritten), or -1 with errno.
  */
-/* writev(2) on @fd (the raw syscall under ASan: see wire_msg.c). */
-ssize_t wire_writev_fd(int fd, const struct iovec *iov, int count);
 typedef ssize_t (*wire_send_fn)(void *arg, const struct iovec *iov, int count,
 				bool *sent);
 ssize_t wire_send(struct wire *w, struct iovec *iov, int count,
@@ -201,6 +204,14 @@ enum wire_abi_id wire_abi(const struct wire *w);
 const char *wire_abi_name(const struct wire *w);
 /* FUSE_DIRECT_IO_ALLOW_MMAP negotiated (shared mmap on the daemon path). */
 bool wire_allow_mmap(const struct wire *w);
+/*
+ * Before the INIT reply is written: echo @flags too, those of them the
+ * kernel offered (INIT bits the caller implements, e.g. the io_uring
+ * transport's FUSE_OVER_IO_URING). wire_init_echoed(): what was echoed,
+ * once the reply is out.
+ */
+void wire_init_echo(struct wire *w, uint64_t flags);
+uint64_t wire_init_echoed(const struct wire *w);
 /* NULL, or why a forced passthrough cannot run (the daemon exits 2). */
 const char *wire_fatal(const struct wire *w);
 /* An INIT request was read and its reply is not written yet. */

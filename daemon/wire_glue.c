@@ -14,7 +14,7 @@
 
 const char *fd_data_path_name(const struct fd_ctx *c)
 {
-	return c->passthrough ? "passthrough" : "daemon";
+	return wire_dax_active(c->wire) ? "passthrough" : "daemon";
 }
 
 /* INIT answered and devices registered; runs before any later request. */
@@ -24,18 +24,15 @@ static void on_settled(void *arg)
 	struct wire_init_req r;
 
 	wire_init_seen(c->wire, &r);
-	c->init_offered = r.flags;
-	c->init_allow_mmap = wire_allow_mmap(c->wire);
-	c->passthrough = wire_dax_active(c->wire);
 	fd_log(LOG_DEBUG,
 	       "INIT: kernel protocol 7.%u offered 0x%llx, mmap on direct_io "
 	       "%s, data path %s, kernel ABI %s",
-	       r.minor, (unsigned long long)c->init_offered,
-	       c->init_allow_mmap ? "enabled" : "unavailable",
+	       r.minor, (unsigned long long)r.flags,
+	       wire_allow_mmap(c->wire) ? "enabled" : "unavailable",
 	       fd_data_path_name(c), wire_abi_name(c->wire));
 	/* The startup line could not name it; now it is known. */
 	if (!fd_data_path_known(c) && !wire_fatal(c->wire)) {
-		if (c->passthrough)
+		if (wire_dax_active(c->wire))
 			fd_log(LOG_INFO,
 			       "%s: data=passthrough (the kernel maps the "
 			       "device) abi=%s",
@@ -84,19 +81,13 @@ static void not_dax(const char *device)
 		device);
 }
 
-static bool forced(int path)
-{
-	return path == FD_PATH_PASSTHROUGH || path == FD_PATH_EXTMAP ||
-	       path == FD_PATH_OPENREPLY;
-}
-
 int fd_wire_precheck(struct fd_ctx *c)
 {
 	struct fd_opts *o = c->opts;
 	struct stat st;
 
 	/* The emulator's seam plays the kernel and judges devices itself. */
-	if (!forced(o->data_path) || o->emulator_ioctl_fd >= 0)
+	if (!wire_path_forced(o->data_path) || o->emulator_ioctl_fd >= 0)
 		return 0;
 	if (stat(o->device, &st) || S_ISCHR(st.st_mode))
 		return 0; /* opening it says what is wrong, or setup does */

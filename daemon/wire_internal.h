@@ -72,6 +72,7 @@ struct wire_dev {
 #define WIRE_TRACK_SLOTS 256u
 struct wire_track {
 	pthread_mutex_t lock;
+	atomic_uint used; /* slots in use; changed under the lock */
 	uint64_t unique[WIRE_TRACK_SLOTS]; /* 0 = free */
 	uint32_t opcode[WIRE_TRACK_SLOTS];
 	uint64_t nodeid[WIRE_TRACK_SLOTS];
@@ -89,7 +90,8 @@ struct wire {
 	struct wire_init_req init;
 	const struct wire_abi *want; /* chosen at INIT, before confirmation */
 	const struct wire_abi *abi; /* confirmed (devices registered) */
-	bool allow_mmap; /* we echoed FUSE_DIRECT_IO_ALLOW_MMAP */
+	uint64_t echo; /* INIT bits to echo when offered (wire_init_echo) */
+	uint64_t echoed; /* of those, echoed in the INIT reply */
 	bool open47; /* minor 47 negotiated: open_out is 24 bytes */
 	uint32_t max_open_ext; /* OPEN-reply form: from FAMFUSE_IOC_PROBE */
 	atomic_bool dax_active;
@@ -107,8 +109,8 @@ struct wire {
 	struct wire_track track[WIRE_TRACK_STRIPES];
 
 	void *abi_priv; /* the ABI's own state */
-	struct wire_stats stats; /* under the ABI's lock */
-	pthread_mutex_t stats_lock;
+	/* struct wire_stats, changed under the ABI's lock, read without */
+	atomic_ullong maps_live, map_pushes, map_closes, map_evictions;
 };
 
 #define wire_log(w, lvl, ...) ((w)->o.log((lvl), __VA_ARGS__))

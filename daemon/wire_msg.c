@@ -47,6 +47,8 @@ static void track_put(struct wire *w, uint64_t unique, uint32_t op,
 
 		if (t->unique[s] && t->unique[s] != unique)
 			continue;
+		if (!t->unique[s])
+			atomic_fetch_add(&t->used, 1);
 		t->unique[s] = unique;
 		t->opcode[s] = op;
 		t->nodeid[s] = nodeid;
@@ -56,22 +58,34 @@ static void track_put(struct wire *w, uint64_t unique, uint32_t op,
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * Most replies answer requests nobody tracks: an empty stripe costs one
+ * load (the request's track_put happened before its reply), a full scan
+ * stops once every slot in use was seen.
+ */
 static bool track_take(struct wire *w, uint64_t unique, uint32_t *op,
 		       uint64_t *nodeid)
 {
 	struct wire_track *t = stripe(w, unique);
-	unsigned h = (unsigned)((unique >> 5) % WIRE_TRACK_SLOTS);
+	unsigned h = (unsigned)((unique >> 5) % WIRE_TRACK_SLOTS), left;
 	bool found = false;
 
+	if (!atomic_load(&t->used))
+		return false;
 	pthread_mutex_lock(&t->lock);
-	for (unsigned i = 0; i < WIRE_TRACK_SLOTS && !found; i++) {
+	left = atomic_load(&t->used);
+	for (unsigned i = 0; i < WIRE_TRACK_SLOTS && left && !found; i++) {
 		unsigned s = (h + i) % WIRE_TRACK_SLOTS;
 
+		if (!t->unique[s])
+			continue;
+		left--;
 		if (t->unique[s] != unique)
 			continue;
 		*op = t->opcode[s];
 		*nodeid = t->nodeid[s];
 		t->unique[s] = 0;
+		atomic_fetch_sub(&t->used, 1);
 		found = true;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -169,8 +183,8 @@ int wire_reply_prepare(struct wire *w, struct iovec **iov, int *count,
 		       struct wire_out *o)
 {
 	struct fuse_dax_out_header oh;
-	uint64_t nodeid;
-	uint32_t op;
+	uint64_t nodeid = 0;
+	uint32_t op = 0;
 	uint8_t *msg;
 	size_t len;
 

@@ -5,7 +5,8 @@
  * patched, device 0 registered through a fake kernel on the ioctl seam),
  * then replies as any transport hands them over (wire_send with its own
  * send function): FUSE_ATTR_DAX in an entry reply, the 24-byte open_out
- * of OPENDIR, untracked replies left alone, the out header apart.
+ * of OPENDIR, untracked replies left alone, the out header apart, tracked
+ * replies found whatever slot they probed to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -207,6 +208,22 @@ static void test_flow(void)
 	/* an error reply to a tracked request carries nothing to patch */
 	request(w, 1, 12, 1, 8);
 	CHECK(answer(w, 12, NULL, 0) == 16 && sent_len == 16, "error reply");
+	/*
+	 * Three LOOKUPs whose slots probe from the last one of a stripe
+	 * around to its first (uniques 8192 apart share stripe and slot),
+	 * answered out of order: each is found and patched once.
+	 */
+	memcpy(entry, &(uint64_t){ 16 }, 8);
+	for (uint64_t i = 0; i < 3; i++)
+		request(w, 1, 8162 + 8192 * i, 1, 8);
+	for (uint64_t i = 3; i-- > 0;)
+		CHECK(answer(w, 8162 + 8192 * ((i + 2) % 3), entry, 128) ==
+				      144 &&
+			      get32(sent, 16 + 40 + 84) == DEC47_ATTR_DAX,
+		      "LOOKUP %llu not patched",
+		      (unsigned long long)(8162 + 8192 * ((i + 2) % 3)));
+	CHECK(answer(w, 8162, entry, 128) == 144 && !get32(sent, 16 + 40 + 84),
+	      "a reply taken twice");
 
 	wire_free(w);
 	shutdown(sp[0], SHUT_RDWR);

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Raw-io shim between libfuse and the FUSE device (fuse_session_custom_io).
- *
- * libfuse 3.14 can neither see nor request INIT bits it does not know. The
- * wire module (wire.c) watches the INIT request go by and patches libfuse's
- * INIT reply in one place: FUSE_DIRECT_IO_ALLOW_MMAP (shared mmap on
- * FOPEN_DIRECT_IO files, kernel >= 6.6) and, when the kernel offers it and
- * the data path allows it, FUSE_PASSTHROUGH + FUSE_PASSTHROUGH_DAX. These
- * hooks find the wire module from the session's userdata. Everything is
- * traced at debug level: one line per request, one per error reply.
- * Replies then pass the transport (transport.c): those to requests that
- * came from an io_uring queue go back through the ring, everything else
- * (and every notification) through the wire module to the fd.
+ * The raw-io shim between libfuse and the FUSE device
+ * (fuse_session_custom_io), on /dev/fuse or the emulator's socket.
+ * libfuse 3.14 can neither see nor request INIT bits it does not know, so
+ * every request it reads passes the wire module first (wire.h: INIT,
+ * FORGET, the replies an ABI must see), and every reply it writes passes
+ * the transport (transport.c): the ring entry of a request that came from
+ * an io_uring queue, else the wire module and the fd. READ and WRITE of
+ * logged files are answered here before libfuse sees them (fastpath.c).
+ * At debug level every request and every error reply is traced.
  */
 #include <errno.h>
 #include <linux/fuse.h>
@@ -89,19 +86,23 @@ void fd_trace_request(const void *buf, size_t len, const char *via)
 	       via ? via : "");
 }
 
-static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
+static void trace_reply(const struct iovec *iov, int count)
 {
-	struct fd_ctx *c = ud;
 	struct fuse_out_header oh;
 
-	if (count >= 1 && iov[0].iov_len >= sizeof(oh) &&
-	    fd_log_enabled(LOG_DEBUG)) {
-		memcpy(&oh, iov[0].iov_base, sizeof(oh));
-		if (oh.error)
-			fd_log(LOG_DEBUG, "reply unique %llu error %d",
-			       (unsigned long long)oh.unique, oh.error);
-	}
-	return fd_transport_writev(c, fd, iov, count);
+	if (count < 1 || iov[0].iov_len < sizeof(oh))
+		return;
+	memcpy(&oh, iov[0].iov_base, sizeof(oh));
+	if (oh.error)
+		fd_log(LOG_DEBUG, "reply unique %llu error %d",
+		       (unsigned long long)oh.unique, oh.error);
+}
+
+static ssize_t shim_writev(int fd, struct iovec *iov, int count, void *ud)
+{
+	if (fd_log_enabled(LOG_DEBUG))
+		trace_reply(iov, count);
+	return fd_transport_writev(ud, fd, iov, count);
 }
 
 /*
@@ -128,8 +129,14 @@ static ssize_t shim_read(int fd, void *buf, size_t len, void *ud)
 			fd_trace_request(buf, (size_t)n, NULL);
 		if (n < 0 || !fd_fast_serve(c, buf, (size_t)n, &r))
 			return n;
-		/* ENOENT: the request was interrupted; nothing to do. */
-		shim_writev(fd, r.iov, r.count, c);
+		if (fd_log_enabled(LOG_DEBUG))
+			trace_reply(r.iov, r.count);
+		/*
+		 * Straight back to the fd it came from, like the ring's fast
+		 * replies: no ABI looks at READ/WRITE replies. ENOENT: the
+		 * request was interrupted; nothing to do.
+		 */
+		wire_writev_fd(fd, r.iov, r.count);
 	}
 }
 
@@ -138,7 +145,7 @@ static const struct fuse_custom_io shim_io = {
 	.read = shim_read,
 };
 
-int fd_initpatch_install(struct fd_ctx *c, struct fuse_session *se, int fd)
+int fd_rawio_install(struct fd_ctx *c, struct fuse_session *se, int fd)
 {
 	wire_set_session(c->wire, se);
 	return fuse_session_custom_io(se, &shim_io, fd);
