@@ -12,22 +12,10 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "wcheck.h"
 #include "wire.h"
 
 #define MiB (1ULL << 20)
-
-static int fails;
-
-#define CHECK(c, ...)                                                        \
-	do {                                                                 \
-		if (!(c)) {                                                  \
-			fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			fails++;                                             \
-			return;                                              \
-		}                                                            \
-	} while (0)
 
 static uint8_t msg[1 << 20];
 static struct dec_open d;

@@ -17,20 +17,8 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "wcheck.h"
 #include "wire.h"
-
-static int fails;
-
-#define CHECK(c, ...)                                                        \
-	do {                                                                 \
-		if (!(c)) {                                                  \
-			fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			fails++;                                             \
-			return;                                              \
-		}                                                            \
-	} while (0)
 
 /* The fake kernel: BACKING_OPEN with IS_DEV|ID_64 succeeds, the rest is
  * ENOTTY (no famfuse). Counts registrations. */
