@@ -194,3 +194,19 @@ int p_stats(struct emu *e, struct pstats *st)
 	st->backing_registrations = key(text, "\nbacking_registrations ");
 	return 0;
 }
+
+int p_run_case(const char *name, int (*fn)(void), struct emu **cur)
+{
+	int r;
+
+	*cur = NULL;
+	r = fn();
+	printf("%s - %s\n", r ? "FAIL" : "ok", name);
+	fflush(stdout);
+	if (r && *cur) {
+		if ((*cur)->pid > 0 && (*cur)->fd >= 0)
+			emu_stop(*cur);
+		emu_dump_log(*cur);
+	}
+	return r != 0;
+}

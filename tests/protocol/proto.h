@@ -71,4 +71,11 @@ void p_forget(struct emu *e, uint64_t nodeid, uint64_t n);
 /* .meta/.stats through LOOKUP/OPEN/READ/RELEASE. 0 or -1. */
 int p_stats(struct emu *e, struct pstats *st);
 
+/*
+ * Run case @fn and print "ok|FAIL - @name". *@cur is the daemon the case
+ * starts last (NULL before): on failure it is stopped if still running
+ * and its log printed. Returns 1 when the case failed, else 0.
+ */
+int p_run_case(const char *name, int (*fn)(void), struct emu **cur);
+
 #endif /* PROTO_PROTO_H */

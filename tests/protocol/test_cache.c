@@ -550,18 +550,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cannot build the test image\n");
 			return 1;
 		}
-		cur = NULL;
-		r = cases[i].fn();
-		printf("%s - %s\n", r ? "FAIL" : "ok", cases[i].name);
-		fflush(stdout);
-		if (r && cur) {
-			if (cur->pid > 0 && cur->fd >= 0)
-				emu_stop(cur);
-			emu_dump_log(cur);
-		}
+		r = p_run_case(cases[i].name, cases[i].fn, &cur);
 		if (!r && cur)
 			unlink(cur->logpath);
-		fails += r != 0;
+		fails += r;
 	}
 	unlink(img);
 	unlink(uuidf);

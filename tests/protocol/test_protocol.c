@@ -58,22 +58,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot build the test image\n");
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r;
-
-		if (only && !strstr(cases[i].name, only))
-			continue;
-		cur = NULL;
-		r = cases[i].fn();
-		printf("%s - %s\n", r ? "FAIL" : "ok", cases[i].name);
-		fflush(stdout);
-		if (r && cur) {
-			if (cur->pid > 0 && cur->fd >= 0)
-				emu_stop(cur);
-			emu_dump_log(cur);
-		}
-		fails += r != 0;
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!only || strstr(cases[i].name, only))
+			fails += p_run_case(cases[i].name, cases[i].fn, &cur);
 	for (int i = 0; !fails && !getenv("TP_KEEP") && i < nlogs; i++)
 		unlink(logs[i]);
 	unlink(img0);
