@@ -218,6 +218,8 @@ struct fd_io_shard {
 	atomic_ullong fast; /* of those, answered by fastpath.c */
 } __attribute__((aligned(64)));
 
+#define FD_STATS_MAX 1024 /* .meta/.stats text, NUL included */
+
 struct fd_stats {
 	struct fd_io_shard io[FD_IO_SHARDS];
 	atomic_ullong passthrough_opens;
@@ -225,6 +227,15 @@ struct fd_stats {
 	atomic_ullong backing_registrations;
 	atomic_ullong refreshes;
 	atomic_ullong journaled_files; /* files durable only in the journal */
+	/*
+	 * The text the last LOOKUP/GETATTR sized. OPEN serves this copy, not
+	 * a new render: a splice or sendfile read goes through the page cache
+	 * and stops at the i_size that reply set, so a longer text rendered
+	 * later would lose its tail.
+	 */
+	pthread_mutex_t snap_lock;
+	size_t snap_len;
+	char snap[FD_STATS_MAX];
 };
 
 struct fd_dsnap;
@@ -426,8 +437,13 @@ int fd_lookup_locked(struct fd_ctx *c, uint64_t parent, const char *name,
 
 /* ---- stats (stats.c) ---------------------------------------------------- */
 
-/* Render .meta/.stats into buf; returns the length. */
-size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len);
+/* Render .meta/.stats as the text the kernel's next OPEN will get; returns
+ * its length (st_size). ns_lock held for reading. */
+size_t fd_stats_attr(struct fd_ctx *c);
+/* A copy of the text last sized by fd_stats_attr() (rendered now if none
+ * was) into buf of FD_STATS_MAX bytes; returns its length. ns_lock held
+ * for reading. */
+size_t fd_stats_snapshot(struct fd_ctx *c, char *buf);
 /* Count one READ / WRITE upcall (this thread's shard). */
 void fd_count_read(struct fd_ctx *c);
 void fd_count_write(struct fd_ctx *c);

@@ -47,8 +47,6 @@ void fd_stat_pending(struct fd_ctx *c, const struct fd_pending *p,
 
 static void stat_stats(struct fd_ctx *c, struct stat *st)
 {
-	char buf[1024];
-
 	const struct famfs_node *log = famfs_ns_get(c->ns, FAMFS_INO_LOG);
 
 	memset(st, 0, sizeof(*st));
@@ -58,7 +56,7 @@ static void stat_stats(struct fd_ctx *c, struct stat *st)
 	st->st_uid = log->uid;
 	st->st_gid = log->gid;
 	st->st_nlink = 1;
-	st->st_size = (off_t)fd_stats_render(c, buf, sizeof(buf));
+	st->st_size = (off_t)fd_stats_attr(c);
 	stat_common(c, st);
 }
 
@@ -105,10 +103,14 @@ double fd_attr_ttl(const struct fd_ctx *c, uint64_t ino)
  * a pending object, it may still be renamed or removed. Once logged, an
  * object keeps its nodeid (ident.c) and its names get the long timeout.
  * Negative names under logged directories are invalidated by the follower
- * when the log gains an entry of that name.
+ * when the log gains an entry of that name. .meta/.stats is looked up
+ * again at every open, so that the LOOKUP reply sizes the text that OPEN
+ * serves (stats.c).
  */
 double fd_entry_ttl(const struct fd_ctx *c, uint64_t parent, uint64_t ino)
 {
+	if (ino == FD_INO_STATS)
+		return 0;
 	if (fd_is_pending_ino(fd_ident_ns(c, parent)) ||
 	    fd_is_pending_ino(fd_ident_ns(c, ino)))
 		return c->opts->entry_timeout;

@@ -90,12 +90,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			why = ".meta files are read-only";
 		} else {
 			h->kind = FD_H_TEXT;
-			h->text = malloc(1024);
+			h->text = malloc(FD_STATS_MAX);
 			if (!h->text)
 				rc = -ENOMEM;
 			else {
 				pthread_rwlock_rdlock(&c->ns_lock);
-				h->text_len = fd_stats_render(c, h->text, 1024);
+				h->text_len = fd_stats_snapshot(c, h->text);
 				pthread_rwlock_unlock(&c->ns_lock);
 			}
 		}

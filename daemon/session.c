@@ -300,6 +300,7 @@ int fd_session_run(struct fd_ctx *c)
 	pthread_rwlock_init(&c->ns_lock, NULL);
 	pthread_mutex_init(&c->pend_lock, NULL);
 	pthread_mutex_init(&c->follow_lock, NULL);
+	pthread_mutex_init(&c->stats.snap_lock, NULL);
 	pthread_cond_init(&c->follow_cond, NULL);
 	if (o->emulator_fd < 0) {
 		c->mnt_abs = realpath(o->mountpoint, NULL);

@@ -3,6 +3,7 @@
  * ns_lock for reading. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "famfsd.h"
 #include "wire.h"
@@ -34,7 +35,7 @@ void fd_count_fast(struct fd_ctx *c)
 	atomic_fetch_add_explicit(&my_shard(c)->fast, 1, memory_order_relaxed);
 }
 
-size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
+static size_t render(struct fd_ctx *c, char *buf, size_t len)
 {
 	struct famfs_ns_stats st;
 	struct wire_stats ws;
@@ -81,4 +82,30 @@ size_t fd_stats_render(struct fd_ctx *c, char *buf, size_t len)
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;
+}
+
+size_t fd_stats_attr(struct fd_ctx *c)
+{
+	struct fd_stats *s = &c->stats;
+	size_t n;
+
+	pthread_mutex_lock(&s->snap_lock);
+	n = render(c, s->snap, sizeof(s->snap));
+	s->snap_len = n;
+	pthread_mutex_unlock(&s->snap_lock);
+	return n;
+}
+
+size_t fd_stats_snapshot(struct fd_ctx *c, char *buf)
+{
+	struct fd_stats *s = &c->stats;
+	size_t n;
+
+	pthread_mutex_lock(&s->snap_lock);
+	if (!s->snap_len)
+		s->snap_len = render(c, s->snap, sizeof(s->snap));
+	n = s->snap_len;
+	memcpy(buf, s->snap, n);
+	pthread_mutex_unlock(&s->snap_lock);
+	return n;
 }

@@ -61,5 +61,58 @@ got=$(sha256sum <"$m/f" | cut -d' ' -f1)
 echo stop >"$T/go"
 wait "$holder" || fail "holder exited $?"
 log "ok: read(2) and every new mapping see the other host's bytes"
+
+# splice(2) and sendfile(2) read through the page cache and stop at the
+# i_size of the last attribute reply. .meta/.stats changes under load, so
+# its OPEN serves the text that reply sized (famfsd(8)): every splice read
+# must end with the last counter's line. A reader thread keeps the
+# counters moving. A logged file sent whole must be the device's bytes.
+$PY - "$m" "$new" <<'PY' || fail "splice/sendfile through the mount"
+import hashlib, os, sys, threading
+mnt, want = sys.argv[1], sys.argv[2]
+stop = False
+def churn():
+    while not stop:
+        with open(mnt + "/f", "rb") as f:
+            f.read(4096)
+t = threading.Thread(target=churn)
+t.start()
+bad = []
+for i in range(300):
+    fd = os.open(mnt + "/.meta/.stats", os.O_RDONLY)
+    r, w = os.pipe()
+    text = b""
+    while True:
+        n = os.splice(fd, w, 65536)
+        if n == 0:
+            break
+        text += os.read(r, n)
+    os.close(r)
+    os.close(w)
+    os.close(fd)
+    last = text.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    if not text.endswith(b"\n") or not last.startswith(b"map_evictions "):
+        bad.append(text[-24:])
+stop = True
+t.join()
+if bad:
+    sys.exit("%d of 300 splice reads of .stats cut short, e.g. %r" % (len(bad), bad[0]))
+h = hashlib.sha256()
+with open(mnt + "/f", "rb") as f:
+    r, w = os.pipe()
+    off = 0
+    size = os.fstat(f.fileno()).st_size
+    while off < size:
+        n = os.sendfile(w, f.fileno(), off, 65536)
+        if n == 0:
+            break
+        off += n
+        h.update(os.read(r, n))
+    os.close(r)
+    os.close(w)
+if h.hexdigest() != want:
+    sys.exit("sendfile of f: wrong bytes")
+PY
+log "ok: splice of .meta/.stats is whole under load; sendfile of f is the device's bytes"
 stop_famfsd "$DPID" "$c" || fail "client exit $?"
 stop_famfsd "$MPID" "$m" || fail "master exit $?"
