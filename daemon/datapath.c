@@ -140,6 +140,56 @@ int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size)
 	return rc;
 }
 
+/*
+ * The space a new file reserves may hold a deleted file's bytes, so what
+ * the file never wrote must read as zeros. Before its bytes reach @to (a
+ * write starting there, or a new size) [p->zeroed, to) is zeroed, then
+ * the mark becomes at least @mark. Writes claim their range here before
+ * copying in, under pend_lock, so no zeroing lands on a claimed range.
+ * ns_lock (read) and pend_lock held, the space reserved. 0 or -EIO.
+ */
+static int pend_zero(struct fd_ctx *c, struct fd_pending *p, uint64_t to,
+		     uint64_t mark)
+{
+	if (to > p->zeroed) {
+		struct iovec iov[FD_MAX_IOV];
+		int n = map_iov(c, &p->map, p->zeroed, to - p->zeroed, iov,
+				FD_MAX_IOV);
+
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			memset(iov[i].iov_base, 0, iov[i].iov_len);
+			famfs_dev_flush(c->dev, iov[i].iov_base,
+					iov[i].iov_len);
+		}
+	}
+	if (mark > p->zeroed)
+		p->zeroed = mark;
+	return 0;
+}
+
+int fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
+		   bool grow_only)
+{
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	pthread_mutex_lock(&c->pend_lock);
+	if (!grow_only || size > p->size) {
+		/* Bytes past a smaller size are old again. */
+		if (size < p->zeroed)
+			p->zeroed = size;
+		rc = pend_zero(c, p, size, size);
+		if (!rc)
+			p->size = size;
+		fd_pend_touch(c, p);
+	}
+	pthread_mutex_unlock(&c->pend_lock);
+	pthread_rwlock_unlock(&c->ns_lock);
+	return rc;
+}
+
 int fd_file_copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
 		    const char *buf, size_t size, uint64_t off)
 {
@@ -182,8 +232,12 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 			return;
 		}
 		pthread_rwlock_rdlock(&c->ns_lock);
-		rc = fd_file_copy_in(c, &h->pend->map, buf, size,
-				     (uint64_t)off);
+		pthread_mutex_lock(&c->pend_lock);
+		rc = pend_zero(c, h->pend, (uint64_t)off, end);
+		pthread_mutex_unlock(&c->pend_lock);
+		if (!rc)
+			rc = fd_file_copy_in(c, &h->pend->map, buf, size,
+					     (uint64_t)off);
 		pthread_mutex_lock(&c->pend_lock);
 		if (!rc && end > h->pend->size)
 			h->pend->size = end;

@@ -164,6 +164,8 @@ struct fd_pending {
 	char name[FAMFS_MAX_PATHLEN];
 	uint32_t mode, uid, gid; /* mode includes S_IFREG / S_IFDIR */
 	uint64_t size;
+	/* [0, zeroed) holds what the file wrote or zeros (datapath.c) */
+	uint64_t zeroed;
 	struct famfs_fmap map; /* reserved space (under ns_lock) */
 	uint64_t nlookup; /* kernel references */
 	unsigned nopen; /* open handles */
@@ -516,6 +518,11 @@ bool fd_fast_serve(struct fd_ctx *c, const void *msg, size_t len,
 
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
+/* Set a pending file's size (reserved already); with @grow_only a smaller
+ * one changes nothing. What it grows over reads as zeros. No lock held.
+ * 0 or -EIO. */
+int fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
+		   bool grow_only);
 /* A zeroed handle on the live list, or NULL. */
 struct fd_handle *fd_handle_new(struct fd_ctx *c);
 /* Free a handle that was never handed to the kernel. */

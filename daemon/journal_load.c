@@ -96,6 +96,7 @@ static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
 	}
 	p->mode = r->mode;
 	p->size = dir ? 0 : r->size;
+	p->zeroed = p->size;
 	p->map = m;
 	p->ever_opened = true; /* a file to keep, not an unused mknod */
 	p->jlive = true;

@@ -286,10 +286,12 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 						  "no device space");
 				return;
 			}
-			pthread_mutex_lock(&c->pend_lock);
-			p->size = (uint64_t)attr->st_size;
-			fd_pend_touch(c, p);
-			pthread_mutex_unlock(&c->pend_lock);
+			rc = fd_pend_resize(c, p, (uint64_t)attr->st_size,
+					    false);
+			if (rc) {
+				fuse_reply_err(req, -rc);
+				return;
+			}
 		}
 	}
 	pthread_rwlock_rdlock(&c->ns_lock);

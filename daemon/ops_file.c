@@ -48,7 +48,7 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 		rc = -EPERM;
 	} else {
 		if ((flags & O_TRUNC) && p->state == FD_PEND_OPEN)
-			p->size = 0;
+			p->size = p->zeroed = 0;
 		p->nopen++;
 		p->ever_opened = true;
 		fd_pend_touch(c, p);

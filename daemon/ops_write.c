@@ -267,11 +267,9 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 						 "no device space left");
 			return;
 		}
-		pthread_mutex_lock(&c->pend_lock);
-		if (!(mode & FALLOC_FL_KEEP_SIZE) && end > h->pend->size)
-			h->pend->size = end;
-		pthread_mutex_unlock(&c->pend_lock);
-		fuse_reply_err(req, 0);
+		if (!(mode & FALLOC_FL_KEEP_SIZE))
+			rc = fd_pend_resize(c, h->pend, end, true);
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	pthread_rwlock_rdlock(&c->ns_lock);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
@@ -180,6 +181,19 @@ static int mount_raw(struct fd_ctx *c)
 	return 0;
 }
 
+/* After a failed mount: a killed daemon leaves a mount that answers
+ * ENOTCONN, which only an unmount clears; say so. */
+static void dead_mount_hint(const char *mnt)
+{
+	struct stat st;
+
+	if (stat(mnt, &st) && errno == ENOTCONN)
+		fprintf(stderr,
+			"famfsd: %s: a dead FUSE mount (its daemon was "
+			"killed?): fusermount3 -u %s first\n",
+			mnt, mnt);
+}
+
 /* Mount (or attach to the emulator) and install the raw-io shim. */
 static int attach(struct fd_ctx *c)
 {
@@ -194,10 +208,13 @@ static int attach(struct fd_ctx *c)
 		return rc ? -1 : 0;
 	}
 	if (o->fuse_dev || o->fstype) {
-		if (mount_raw(c))
+		if (mount_raw(c)) {
+			dead_mount_hint(c->mnt_abs);
 			return -1;
+		}
 	} else if (fuse_session_mount(c->se, c->mnt_abs)) {
 		fprintf(stderr, "famfsd: mount on %s failed\n", c->mnt_abs);
+		dead_mount_hint(c->mnt_abs);
 		return -1;
 	}
 	rc = fd_rawio_install(c, c->se, fuse_session_fd(c->se));

@@ -191,11 +191,30 @@ int famfs_ns_alloc(struct famfs_ns *ns, const struct famfs_alloc_req *req,
 	return alloc_contig(ns, req->size, out);
 }
 
+/* Give back what a failed grow took: the map is as it was before it. */
+static int grow_undo(struct ns_bitmap *b, struct famfs_fmap *m, unsigned count,
+		     uint64_t last_len, int rc)
+{
+	struct famfs_extent *e = &m->ext[count - 1];
+
+	ns_bitmap_clear(b, (e->offset + last_len) / FAMFS_ALLOC_UNIT,
+			(e->len - last_len) / FAMFS_ALLOC_UNIT);
+	e->len = last_len;
+	for (unsigned i = count; i < m->count; i++) {
+		ns_bitmap_clear(b, m->ext[i].offset / FAMFS_ALLOC_UNIT,
+				m->ext[i].len / FAMFS_ALLOC_UNIT);
+		memset(&m->ext[i], 0, sizeof(m->ext[i]));
+	}
+	m->count = (uint8_t)count;
+	return rc;
+}
+
 int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 			uint64_t new_size)
 {
 	struct ns_bitmap *b = &ns->bm[0];
-	uint64_t have, need;
+	uint64_t have, need, last_len;
+	unsigned count;
 	int rc = famfs_ns_health(ns);
 
 	if (rc)
@@ -211,6 +230,8 @@ int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 	if (units_for(new_size) <= have)
 		return 0;
 	need = units_for(new_size) - have;
+	count = m->count;
+	last_len = m->ext[count - 1].len;
 	/* Extend the last extent in place as far as the units are free. */
 	{
 		struct famfs_extent *e = &m->ext[m->count - 1];
@@ -228,14 +249,15 @@ int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 		uint64_t at, n = need;
 
 		if (m->count == FAMFS_MAX_SIMPLE_EXTENTS)
-			return -EFBIG;
+			return grow_undo(b, m, count, last_len, -EFBIG);
 		/* Whole remainder in one run, else the largest run we find. */
 		while ((at = ns_bitmap_find(b, ns->cursor, b->nbits, n)) ==
 			       UINT64_MAX &&
 		       (at = ns_bitmap_find(b, 0, b->nbits, n)) == UINT64_MAX) {
 			n /= 2;
 			if (!n)
-				return -ENOSPC;
+				return grow_undo(b, m, count, last_len,
+						 -ENOSPC);
 		}
 		ns_bitmap_set(b, at, n);
 		ns->cursor = at + n;

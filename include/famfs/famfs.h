@@ -319,7 +319,8 @@ int famfs_ns_alloc(struct famfs_ns *ns, const struct famfs_alloc_req *req,
 /*
  * Grow a reserved simple map to hold @new_size bytes: extend the last
  * extent in place when the following units are free, else add an extent
- * (at most 16). Errors: -ENOSPC, -EFBIG when 16 extents do not suffice.
+ * (at most 16). Errors: -ENOSPC, -EFBIG when 16 extents do not suffice;
+ * on error the map and the free space are as they were.
  */
 int famfs_ns_alloc_grow(struct famfs_ns *ns, struct famfs_fmap *m,
 			uint64_t new_size);

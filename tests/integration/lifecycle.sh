@@ -124,6 +124,19 @@ is_mounted "$T/mnt2" && fail "second famfsd mounted"
 [ "$(cat "$mnt/one")" = one ] || fail "first mount disturbed"
 stop_famfsd "$first" "$mnt" || fail "famfsd exited $?"
 
+# -- after kill -9 the mount point is a dead FUSE mount: a restart says so ----
+start_famfsd "$img" "$mnt" "$T/uuid"
+kill -KILL "$DPID"
+wait "$DPID" || true
+rc=0
+timeout 20 "$FAMFSD" -f -u "$T/uuid" "$img" "$mnt" >"$T/out" 2>&1 || rc=$?
+cat "$T/out"
+[ $rc = 2 ] || fail "famfsd on a dead mount: exit $rc, want 2"
+grep -q "^famfsd: $mnt: .*dead FUSE mount.*fusermount3 -u $mnt" "$T/out" ||
+	fail "famfsd on a dead mount: no hint to unmount it"
+fusermount3 -u "$mnt" || fail "fusermount3 -u of the dead mount"
+log "ok: a dead mount is named, with the command that clears it"
+
 # -- daemon mode: returns after the mount is live --------------------------------
 "$FAMFSD" -u "$T/uuid" -p "$POLL_MS" "$img" "$mnt" >"$T/out" 2>&1 ||
 	fail "daemon mode exited $?: $(cat "$T/out")"

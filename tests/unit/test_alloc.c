@@ -386,6 +386,40 @@ static void test_grow_enospc_and_type(void **state)
 	assert_int_equal(famfs_ns_alloc_trim(c->ns, &ie, 1), -EINVAL);
 }
 
+/* A grow that fails leaves the map and the free space as they were, so a
+ * smaller grow right after it (famfsd falls back from its grow-ahead to
+ * what the write needs) still has all its extent slots. */
+static void test_grow_failure_rolls_back(void **state)
+{
+	struct ctx *c = *state;
+	struct famfs_fmap m, rest, hole;
+	uint64_t free1;
+
+	assert_int_equal(alloc(c, AU, &m), 0);
+	assert_int_equal(alloc(c, famfs_ns_free_bytes(c->ns), &rest), 0);
+	for (unsigned i = 0; i < 20; i++) { /* one-unit holes */
+		if (i == 5) {
+			/* 5 free: ENOSPC after taking every hole. */
+			free1 = famfs_ns_free_bytes(c->ns);
+			assert_int_equal(famfs_ns_alloc_grow(c->ns, &m, 7 * AU),
+					 -ENOSPC);
+			expect_one(&m, DATA0, AU);
+			assert_int_equal(famfs_ns_free_bytes(c->ns), free1);
+		}
+		tu_fmap1(&hole, TU_GiB + i * 2 * AU, AU);
+		famfs_ns_release(c->ns, &hole);
+	}
+	free1 = famfs_ns_free_bytes(c->ns);
+	/* 20 free, but 1 + 20 extents: EFBIG after taking 15. */
+	assert_int_equal(famfs_ns_alloc_grow(c->ns, &m, 21 * AU), -EFBIG);
+	expect_one(&m, DATA0, AU);
+	assert_int_equal(famfs_ns_free_bytes(c->ns), free1);
+	/* What fits still fits. */
+	assert_int_equal(famfs_ns_alloc_grow(c->ns, &m, 3 * AU), 0);
+	assert_int_equal(m.count, 3);
+	assert_int_equal(famfs_ns_free_bytes(c->ns), free1 - 2 * AU);
+}
+
 static void test_trim(void **state)
 {
 	struct ctx *c = *state;
@@ -464,6 +498,7 @@ int main(void)
 		T(test_grow_blocked),
 		T(test_grow_efbig),
 		T(test_grow_enospc_and_type),
+		T(test_grow_failure_rolls_back),
 		T(test_trim),
 		T(test_release_interleaved),
 		T(test_replayed_space_is_used),
