@@ -17,6 +17,21 @@
 
 #include "pending_internal.h"
 
+/*
+ * A dax mapping shows the whole last page of a file, past its size too,
+ * and reused space may hold a deleted file's bytes there: zero them
+ * before any host can map the file.
+ */
+static int zero_tail(struct fd_ctx *c, struct fd_pending *p)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t rest = p->size % page;
+
+	if (!rest)
+		return 0;
+	return fd_file_zero(c, &p->map, page - rest, p->size);
+}
+
 /* Log one settled object. Both locks and the log lock held. */
 static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 {
@@ -29,7 +44,9 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 		rc = famfs_fs_mkdir(c->fs, path, p->mode & 07777, p->uid,
 				    p->gid, &ino);
 	} else if (!rc) {
-		rc = famfs_ns_alloc_trim(c->ns, &p->map, p->size);
+		rc = zero_tail(c, p);
+		if (!rc)
+			rc = famfs_ns_alloc_trim(c->ns, &p->map, p->size);
 		if (!rc)
 			rc = famfs_fs_mkfile(c->fs, path, p->mode & 07777,
 					     p->uid, p->gid, p->size, &p->map,

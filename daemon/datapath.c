@@ -152,17 +152,10 @@ static int pend_zero(struct fd_ctx *c, struct fd_pending *p, uint64_t to,
 		     uint64_t mark)
 {
 	if (to > p->zeroed) {
-		struct iovec iov[FD_MAX_IOV];
-		int n = map_iov(c, &p->map, p->zeroed, to - p->zeroed, iov,
-				FD_MAX_IOV);
+		int rc = fd_file_zero(c, &p->map, to - p->zeroed, p->zeroed);
 
-		if (n < 0)
-			return n;
-		for (int i = 0; i < n; i++) {
-			memset(iov[i].iov_base, 0, iov[i].iov_len);
-			famfs_dev_flush(c->dev, iov[i].iov_base,
-					iov[i].iov_len);
-		}
+		if (rc)
+			return rc;
 	}
 	if (mark > p->zeroed)
 		p->zeroed = mark;
@@ -188,6 +181,21 @@ int fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
 	pthread_mutex_unlock(&c->pend_lock);
 	pthread_rwlock_unlock(&c->ns_lock);
 	return rc;
+}
+
+int fd_file_zero(struct fd_ctx *c, const struct famfs_fmap *m, size_t size,
+		 uint64_t off)
+{
+	struct iovec iov[FD_MAX_IOV];
+	int n = map_iov(c, m, off, size, iov, FD_MAX_IOV);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		memset(iov[i].iov_base, 0, iov[i].iov_len);
+		famfs_dev_flush(c->dev, iov[i].iov_base, iov[i].iov_len);
+	}
+	return 0;
 }
 
 int fd_file_copy_in(struct fd_ctx *c, const struct famfs_fmap *m,

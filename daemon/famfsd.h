@@ -500,6 +500,10 @@ int fd_file_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t fsize,
  * flush them. 0 or -EIO. */
 int fd_file_copy_in(struct fd_ctx *c, const struct famfs_fmap *m,
 		    const char *buf, size_t size, uint64_t off);
+/* Zero and flush @size bytes at file offset @off of @m (inside its
+ * capacity). 0 or -EIO. */
+int fd_file_zero(struct fd_ctx *c, const struct famfs_fmap *m, size_t size,
+		 uint64_t off);
 
 /*
  * fastpath.c: READ and WRITE of logged files answered without libfuse (no

@@ -55,12 +55,18 @@ head -c 3000 /dev/urandom >"$M/otrunc"
 : >"$M/otrunc" # O_TRUNC
 dd if="$T/head" of="$M/otrunc" bs=1 seek=2000 conv=notrunc status=none
 zeros "$M/otrunc" 0 2000
+# A dax mapping shows the rest of a file's last page: zeros once logged.
+head -c 5000 /dev/urandom >"$M/tail"
 log "ok: unwritten bytes read as zeros on the master"
 
 # Logged and seen by the client: the same bytes.
-names="trunc seek falloc keep sparse cut otrunc"
+names="trunc seek falloc keep sparse cut otrunc tail"
 (cd "$M" && sha256sum $names) >"$T/sums"
 stop_famfsd "$mpid" "$M" || fail "famfsd exited $?"
+off=$("$FAMFS_CLI" logdump "$img" |
+	awk '$9 == "tail" { getline; print $5 }')
+[ -n "$off" ] || fail "tail is not in the log"
+zeros "$img" $((off + 5000)) $((off + 8192))
 for n in $names; do
 	wait_for 20 test -e "$C/$n" || fail "the client does not see $n"
 done
