@@ -44,7 +44,10 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 		rc = famfs_fs_mkdir(c->fs, path, p->mode & 07777, p->uid,
 				    p->gid, &ino);
 	} else if (!rc) {
-		rc = zero_tail(c, p);
+		/* Other hosts and dax mappings read the device, not us. */
+		rc = fd_pend_fill_locked(c, p, true);
+		if (!rc)
+			rc = zero_tail(c, p);
 		if (!rc)
 			rc = famfs_ns_alloc_trim(c->ns, &p->map, p->size);
 		if (!rc)
@@ -58,6 +61,7 @@ static int commit_one(struct fd_ctx *c, struct fd_pending *p)
 		return rc;
 	}
 	fd_pend_set_state(c, p, FD_PEND_LOGGED);
+	fd_marks_free(&p->init); /* all initialized: read as logged */
 	p->logged_ino = ino;
 	fd_journal_logged(c, p, ino);
 	/* The kernel keeps knowing it by its temporary number. */
@@ -137,12 +141,68 @@ static uint64_t commit_pass(struct fd_ctx *c, bool force, uint64_t now,
 	return done;
 }
 
+/* Settled files whose unwritten bytes prefill() zeroes in one pass. */
+#define FD_FILL_BATCH 16
+
+/*
+ * A file is logged or journaled (commit_pass) only once the device holds
+ * zeros where it never wrote (fd_pend_fill_locked). For a large file that
+ * was sized and hardly written that takes seconds: do it first, without
+ * the locks the pass holds, for the files that have settled (all closed
+ * ones with @force), one unit at a time (fd_pend_fill). Each is pinned as
+ * an open handle would pin it (nopen): a removal keeps its space until the
+ * pin goes, and writes to it stay safe (the zeroing runs under pend_lock,
+ * above the marks). The pass then finds nothing left to zero, unless the
+ * file changed meanwhile.
+ */
+static void prefill(struct fd_ctx *c, bool force)
+{
+	struct fd_pending *todo[FD_FILL_BATCH];
+	bool all[FD_FILL_BATCH];
+	uint64_t settle = (uint64_t)c->settle_ms * 1000000ULL, now, g;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&c->pend_lock);
+	now = fd_now_ns();
+	for (struct fd_pending *p = c->pending; p && n < FD_FILL_BATCH;
+	     p = p->next) {
+		/* Under a new directory it is journaled, not logged. */
+		bool log = !fd_is_pending_ino(p->parent) || !fd_journal_on(c);
+
+		if (p->state != FD_PEND_OPEN || p->is_dir || p->nopen ||
+		    (!force && p->touched_ns + settle > now) ||
+		    !fd_marks_next_gap(&p->init, 0, p->size, &g))
+			continue;
+		p->nopen++;
+		all[n] = log;
+		todo[n++] = p;
+	}
+	pthread_mutex_unlock(&c->pend_lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct fd_pending *p = todo[i];
+		int rc = fd_pend_fill(c, p, all[i]);
+
+		if (rc)
+			fd_log(LOG_WARNING,
+			       "%s: zeroing what it never wrote: %s", p->name,
+			       strerror(-rc));
+		pthread_rwlock_wrlock(&c->ns_lock);
+		pthread_mutex_lock(&c->pend_lock);
+		/* Removed meanwhile: its space goes now (reaped by the pass). */
+		if (!--p->nopen && p->state == FD_PEND_GONE)
+			fd_pend_release_space(c, p);
+		pthread_mutex_unlock(&c->pend_lock);
+		pthread_rwlock_unlock(&c->ns_lock);
+	}
+}
+
 uint64_t fd_pend_commit(struct fd_ctx *c, bool force)
 {
 	uint64_t now, left = 0;
 	bool locked = false, journaled = false;
 	int syncfd = -1;
 
+	prefill(c, force);
 	pthread_rwlock_wrlock(&c->ns_lock);
 	pthread_mutex_lock(&c->pend_lock);
 	now = fd_now_ns(); /* after the locks: no touch can be newer */

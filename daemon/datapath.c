@@ -65,19 +65,82 @@ static int map_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t off,
 	return n;
 }
 
-int fd_file_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t fsize,
-		size_t size, uint64_t off, struct iovec *iov)
+/* map_iov, the cache lines invalidated (dax): reads of the device. */
+static int data_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t off,
+		    uint64_t len, struct iovec *iov, int max)
 {
-	int n;
+	int n = map_iov(c, m, off, len, iov, max);
 
-	if (off >= fsize)
-		return 0;
-	n = map_iov(c, m, off, fsize - off < size ? fsize - off : size, iov,
-		    FD_MAX_IOV);
 	/* The device mapping outlives the reply; no lock needed. */
 	for (int i = 0; i < n; i++)
 		famfs_dev_invalidate(c->dev, iov[i].iov_base, iov[i].iov_len);
 	return n;
+}
+
+int fd_file_iov(struct fd_ctx *c, const struct famfs_fmap *m, uint64_t fsize,
+		size_t size, uint64_t off, struct iovec *iov)
+{
+	if (off >= fsize)
+		return 0;
+	return data_iov(c, m, off, fsize - off < size ? fsize - off : size, iov,
+			FD_MAX_IOV);
+}
+
+/* What a pending file never initialized is served from here (never
+ * written: the kernel's zero page backs it). */
+static char zero_buf[256 << 10];
+/* Spans of one READ: 2 per unit it touches (FD_MAX_IO is 1 MiB). */
+#define FD_READ_SPANS 16
+
+/*
+ * A pending file's bytes for a READ: what it initialized from the device,
+ * the rest (its space may hold a deleted file's bytes) from zero_buf. The
+ * spans are taken under pend_lock; a zeroing or a write after that only
+ * turns a zero span into the same zeros or into the write's bytes, which
+ * a read racing that write may see either way. ns_lock held.
+ */
+static int pend_iov(struct fd_ctx *c, struct fd_pending *p, size_t size,
+		    uint64_t off, struct iovec *iov)
+{
+	struct fd_span sp[FD_READ_SPANS];
+	uint64_t fsize;
+	int ns, n = 0;
+
+	pthread_mutex_lock(&c->pend_lock);
+	fsize = p->size;
+	if (p->state == FD_PEND_LOGGED) { /* all initialized (commit.c) */
+		pthread_mutex_unlock(&c->pend_lock);
+		return fd_file_iov(c, &p->map, fsize, size, off, iov);
+	}
+	if (off >= fsize)
+		ns = 0;
+	else
+		ns = fd_marks_split(&p->init, off,
+				    fsize - off < size ? fsize - off : size, sp,
+				    FD_READ_SPANS);
+	pthread_mutex_unlock(&c->pend_lock);
+	for (int i = 0; i < ns; i++) {
+		uint64_t o = sp[i].off, len = sp[i].len;
+		int k;
+
+		if (sp[i].data) {
+			k = data_iov(c, &p->map, o, len, iov + n,
+				     FD_MAX_IOV - n);
+			if (k < 0)
+				return k;
+			n += k;
+			continue;
+		}
+		for (; len; n++) {
+			if (n == FD_MAX_IOV)
+				return -EIO;
+			iov[n].iov_base = zero_buf;
+			iov[n].iov_len =
+				len < sizeof(zero_buf) ? len : sizeof(zero_buf);
+			len -= iov[n].iov_len;
+		}
+	}
+	return ns < 0 ? -EIO : n;
 }
 
 void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
@@ -99,8 +162,12 @@ void fd_data_read(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		fuse_reply_buf(req, h->text + o,
 			       size < h->text_len - o ? size : h->text_len - o);
 		return;
-	} else {
+	} else if (h->kind == FD_H_PENDING) {
 		/* A pending file: its map grows under ns_lock. */
+		pthread_rwlock_rdlock(&c->ns_lock);
+		n = pend_iov(c, h->pend, size, (uint64_t)off, iov);
+		pthread_rwlock_unlock(&c->ns_lock);
+	} else {
 		pthread_rwlock_rdlock(&c->ns_lock);
 		n = file_map(c, h, &m, &fsize);
 		if (!n)
@@ -142,44 +209,118 @@ int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size)
 
 /*
  * The space a new file reserves may hold a deleted file's bytes, so what
- * the file never wrote must read as zeros. Before its bytes reach @to (a
- * write starting there, or a new size) [p->zeroed, to) is zeroed, then
- * the mark becomes at least @mark. Writes claim their range here before
- * copying in, under pend_lock, so no zeroing lands on a claimed range.
- * ns_lock (read) and pend_lock held, the space reserved. 0 or -EIO.
+ * the file never wrote must read as zeros. Each unit has a mark (marks.h):
+ * below it the file wrote, or we zeroed. READ serves zeros past it; sizing
+ * the file zeroes nothing; a write zeroes only the gap between the mark
+ * and its start in its first unit, then raises the marks past its end.
+ *
+ * Parallel writes (FUSE_PARALLEL_DIRECT_WRITES) claim their range here
+ * under pend_lock, zeroing the gap in the same critical section, and copy
+ * outside it. A mark only covers claimed or zeroed bytes and nothing above
+ * it is claimed, so a zeroing (always above the mark, under the lock)
+ * never lands on bytes another write has claimed, whether its copy is
+ * done yet or not. Only a truncate below an in-flight write's range lets a
+ * later gap cover it again, as any truncate racing a write may cut it.
+ *
+ * Zero [@off, @off + @len) of @p and mark it initialized. ns_lock (read)
+ * and pend_lock held, the space reserved. 0, -EIO or -ENOMEM.
  */
-static int pend_zero(struct fd_ctx *c, struct fd_pending *p, uint64_t to,
-		     uint64_t mark)
+static int zero_claim(struct fd_ctx *c, struct fd_pending *p, uint64_t off,
+		      uint64_t len)
 {
-	if (to > p->zeroed) {
-		int rc = fd_file_zero(c, &p->map, to - p->zeroed, p->zeroed);
+	int rc = len ? fd_file_zero(c, &p->map, len, off) : 0;
 
-		if (rc)
-			return rc;
-	}
-	if (mark > p->zeroed)
-		p->zeroed = mark;
-	return 0;
+	return rc ? rc : fd_marks_raise(&p->init, off, off + len);
 }
 
-int fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
-		   bool grow_only)
+/* A write of [off, end) to @p: zero its gap, claim the range. Locks as
+ * zero_claim. */
+static int pend_claim(struct fd_ctx *c, struct fd_pending *p, uint64_t off,
+		      uint64_t end)
 {
-	int rc = 0;
+	uint64_t g, len;
+	int rc;
 
-	pthread_rwlock_rdlock(&c->ns_lock);
+	if (end <= off)
+		return 0; /* an empty write claims nothing */
+	len = fd_marks_gap(&p->init, off, &g);
+	rc = zero_claim(c, p, g, len);
+	return rc ? rc : fd_marks_raise(&p->init, off, end);
+}
+
+void fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
+		    bool grow_only)
+{
 	pthread_mutex_lock(&c->pend_lock);
 	if (!grow_only || size > p->size) {
 		/* Bytes past a smaller size are old again. */
-		if (size < p->zeroed)
-			p->zeroed = size;
-		rc = pend_zero(c, p, size, size);
-		if (!rc)
-			p->size = size;
+		fd_marks_clamp(&p->init, size);
+		p->size = size;
 		fd_pend_touch(c, p);
 	}
 	pthread_mutex_unlock(&c->pend_lock);
-	pthread_rwlock_unlock(&c->ns_lock);
+}
+
+uint64_t fd_pend_top(const struct fd_pending *p)
+{
+	uint64_t top = fd_marks_top(&p->init);
+
+	return top < p->size ? top : p->size;
+}
+
+unsigned fd_pend_hole_slots(const struct fd_pending *p)
+{
+	return FAMFS_MAX_SIMPLE_EXTENTS - p->map.count;
+}
+
+/*
+ * The next piece (inside one unit) to zero before the device may be read
+ * without us: with @all, every uninitialized byte below the size, from
+ * @from on; else a piece of the smallest hole below the top while there
+ * are more than a journal record can carry. Its length, 0 when done.
+ * pend_lock held.
+ */
+static uint64_t next_chunk(const struct fd_pending *p, bool all, uint64_t from,
+			   uint64_t *off)
+{
+	struct fd_span small;
+
+	if (p->state != FD_PEND_OPEN || p->is_dir)
+		return 0;
+	if (all)
+		return fd_marks_next_gap(&p->init, from, p->size, off);
+	if (fd_marks_holes(&p->init, fd_pend_top(p), NULL, 0, &small) <=
+	    (int)fd_pend_hole_slots(p))
+		return 0;
+	return fd_marks_next_gap(&p->init, small.off, small.off + small.len,
+				 off);
+}
+
+int fd_pend_fill_locked(struct fd_ctx *c, struct fd_pending *p, bool all)
+{
+	uint64_t g = 0, len;
+	int rc = 0;
+
+	while (!rc && (len = next_chunk(p, all, g, &g)))
+		rc = zero_claim(c, p, g, len);
+	return rc;
+}
+
+int fd_pend_fill(struct fd_ctx *c, struct fd_pending *p, bool all)
+{
+	uint64_t g = 0, len;
+	int rc = 0;
+
+	do {
+		/* One unit per turn: a create or another file's write waits
+		 * at most that long. */
+		pthread_rwlock_rdlock(&c->ns_lock);
+		pthread_mutex_lock(&c->pend_lock);
+		len = next_chunk(p, all, g, &g);
+		rc = zero_claim(c, p, g, len);
+		pthread_mutex_unlock(&c->pend_lock);
+		pthread_rwlock_unlock(&c->ns_lock);
+	} while (!rc && len);
 	return rc;
 }
 
@@ -241,7 +382,7 @@ void fd_data_write(fuse_req_t req, struct fd_ctx *c, struct fd_handle *h,
 		}
 		pthread_rwlock_rdlock(&c->ns_lock);
 		pthread_mutex_lock(&c->pend_lock);
-		rc = pend_zero(c, h->pend, (uint64_t)off, end);
+		rc = pend_claim(c, h->pend, (uint64_t)off, end);
 		pthread_mutex_unlock(&c->pend_lock);
 		if (!rc)
 			rc = fd_file_copy_in(c, &h->pend->map, buf, size,

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "famfs/famfs.h"
+#include "marks.h"
 
 /* ---- options (main.c, config.c) ----------------------------------------- */
 
@@ -164,8 +165,9 @@ struct fd_pending {
 	char name[FAMFS_MAX_PATHLEN];
 	uint32_t mode, uid, gid; /* mode includes S_IFREG / S_IFDIR */
 	uint64_t size;
-	/* [0, zeroed) holds what the file wrote or zeros (datapath.c) */
-	uint64_t zeroed;
+	/* What of each unit the file wrote or had zeroed; past that its
+	 * space may hold a deleted file's bytes (datapath.c) */
+	struct fd_marks init;
 	struct famfs_fmap map; /* reserved space (under ns_lock) */
 	uint64_t nlookup; /* kernel references */
 	unsigned nopen; /* open handles */
@@ -523,10 +525,28 @@ bool fd_fast_serve(struct fd_ctx *c, const void *msg, size_t len,
 /* Make a pending file hold @size bytes. ns_lock NOT held. -ENOSPC, -EFBIG. */
 int fd_pend_reserve(struct fd_ctx *c, struct fd_pending *p, uint64_t size);
 /* Set a pending file's size (reserved already); with @grow_only a smaller
- * one changes nothing. What it grows over reads as zeros. No lock held.
- * 0 or -EIO. */
-int fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
-		   bool grow_only);
+ * one changes nothing. Nothing is zeroed: what it grows over reads as
+ * zeros until it is written. No lock held. */
+void fd_pend_resize(struct fd_ctx *c, struct fd_pending *p, uint64_t size,
+		    bool grow_only);
+/*
+ * Before the device is read without famfsd's READ, it must hold zeros
+ * where @p never wrote. With @all, everywhere below the size (it is
+ * logged next: other hosts and dax mappings read the device). Else (it is
+ * journaled next, journal.c) its record says what reads as zeros after a
+ * restart: the tail from fd_pend_top() on and at most
+ * fd_pend_hole_slots() holes below it, so only the smallest holes past
+ * that many are zeroed. ns_lock and pend_lock held. 0 or -EIO.
+ */
+int fd_pend_fill_locked(struct fd_ctx *c, struct fd_pending *p, bool all);
+/* The end of the last byte @p initialized, at most its size. pend_lock. */
+uint64_t fd_pend_top(const struct fd_pending *p);
+/* Holes a journal record of @p carries: the ext[] slots its map leaves. */
+unsigned fd_pend_hole_slots(const struct fd_pending *p);
+/* fd_pend_fill_locked with no lock held, one unit at a time under the
+ * locks, so no other request waits for more than one unit's zeroing. @p
+ * must be kept (an open handle or a pin in nopen). 0 or -EIO. */
+int fd_pend_fill(struct fd_ctx *c, struct fd_pending *p, bool all);
 /* A zeroed handle on the live list, or NULL. */
 struct fd_handle *fd_handle_new(struct fd_ctx *c);
 /* Free a handle that was never handed to the kernel. */

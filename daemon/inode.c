@@ -274,6 +274,7 @@ void fd_pend_reap(struct fd_ctx *c)
 				  (p->state == FD_PEND_GONE && !p->nlookup))) {
 			*pp = p->next;
 			unchain(&c->pend_by_ino[ino_bucket(p->ino)], p, true);
+			fd_marks_free(&p->init);
 			free(p);
 		} else {
 			pp = &p->next;
@@ -373,6 +374,7 @@ void fd_pend_free_all(struct fd_ctx *c)
 		struct fd_pending *p = c->pending;
 
 		c->pending = p->next;
+		fd_marks_free(&p->init);
 		free(p);
 	}
 	c->pending_tail = &c->pending;

@@ -43,17 +43,46 @@ static void rec_of(const struct fd_pending *p, struct famfs_omf_jnl_rec *r)
 	r->id = p->ino;
 	r->parent = p->parent;
 	r->size = p->is_dir ? 0 : p->size;
+
 	r->mode = p->mode;
 	r->uid = p->uid;
 	r->gid = p->gid;
 	snprintf(r->name, sizeof(r->name), "%s", p->name);
 	if (!p->is_dir) {
+		struct fd_span h[FAMFS_MAX_SIMPLE_EXTENTS], small;
+		int n = fd_marks_holes(&p->init, fd_pend_top(p), h,
+				       (int)fd_pend_hole_slots(p), &small);
+
 		r->next = p->map.count;
 		for (unsigned i = 0; i < p->map.count; i++) {
 			r->ext[i].offset = p->map.ext[i].offset;
 			r->ext[i].len = p->map.ext[i].len;
 		}
+		/* What reads as zeros: the tail, and the holes below it in
+		 * the slots the map leaves (fd_pend_fill_locked made them
+		 * fit), as file ranges; a zero length ends them. */
+		r->unwritten = p->size - fd_pend_top(p);
+		for (int i = 0; i < n && i < (int)fd_pend_hole_slots(p); i++) {
+			r->ext[p->map.count + i].offset = h[i].off;
+			r->ext[p->map.count + i].len = h[i].len;
+		}
 	}
+}
+
+/*
+ * rec_of, once the device holds what the record promises: a restored file
+ * reads the device except in its unwritten tail and holes (journal_load.c),
+ * so the holes past what the record can carry are zeroed first, also when
+ * the record stays the same (a truncate down and up). fsync and the commit
+ * pass did that already without the locks (fd_pend_fill). Both locks held.
+ */
+static int rec_now(struct fd_ctx *c, struct fd_pending *p,
+		   struct famfs_omf_jnl_rec *r)
+{
+	int rc = p->is_dir ? 0 : fd_pend_fill_locked(c, p, false);
+
+	rec_of(p, r);
+	return rc;
 }
 
 static uint32_t rec_sum(const struct famfs_omf_jnl_rec *r)
@@ -136,7 +165,9 @@ int fd_journal_rewrite(struct fd_ctx *c)
 
 		if (p->state != FD_PEND_OPEN || !p->jlive)
 			continue;
-		rec_of(p, &r);
+		rc = rec_now(c, p, &r);
+		if (rc)
+			break;
 		p->jsum = rec_sum(&r);
 		j->live++;
 		if (!p->is_dir)
@@ -248,9 +279,9 @@ static int put_chain(struct fd_ctx *c, struct fd_pending *p)
 		struct famfs_omf_jnl_rec r;
 		uint32_t sum;
 
-		rec_of(p, &r);
+		rc = rec_now(c, p, &r);
 		sum = rec_sum(&r);
-		if (!p->jlive || p->jsum != sum) {
+		if (!rc && (!p->jlive || p->jsum != sum)) {
 			rc = queue(j, &r);
 			if (!rc && !p->jlive) {
 				j->live++;

@@ -46,6 +46,7 @@ static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
 	char path[FAMFS_MAX_PATHLEN + 2];
 	const struct famfs_node *n = NULL;
 	struct famfs_fmap m;
+	struct fd_marks init = { 0 };
 	struct fd_pending *p;
 	bool dir = S_ISDIR(r->mode);
 	const char *why = NULL;
@@ -73,6 +74,24 @@ static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
 	}
 	if (!why && fd_pend_lookup(c, parent, r->name))
 		why = "named twice in the journal";
+	/* What reads as zeros: the record's unwritten tail and holes (the
+	 * device holds zeros or the file's bytes elsewhere, journal.c). */
+	if (!why && !dir && r->unwritten > r->size)
+		why = "its unwritten tail is longer than its size";
+	if (!why && !dir && fd_marks_raise(&init, 0, r->size - r->unwritten))
+		why = "out of memory";
+	for (unsigned i = r->next;
+	     !why && !dir && i < FAMFS_MAX_SIMPLE_EXTENTS && r->ext[i].len;
+	     i++) {
+		uint64_t end;
+
+		if (__builtin_add_overflow(r->ext[i].offset, r->ext[i].len,
+					   &end) ||
+		    end > r->size)
+			why = "it has a hole past its size";
+		else
+			fd_marks_cut(&init, r->ext[i].offset, end);
+	}
 	if (!why && !dir) {
 		m.count = (uint8_t)r->next;
 		for (unsigned i = 0; i < r->next; i++) {
@@ -90,13 +109,14 @@ static int restore(struct fd_ctx *c, const struct famfs_omf_jnl_rec *r,
 		why = "out of memory";
 	}
 	if (why) {
+		fd_marks_free(&init);
 		fd_log(LOG_WARNING, "journal: %s: %s; dropped",
 		       path[0] ? path : r->name, why);
 		return 0;
 	}
 	p->mode = r->mode;
 	p->size = dir ? 0 : r->size;
-	p->zeroed = p->size;
+	p->init = init;
 	p->map = m;
 	p->ever_opened = true; /* a file to keep, not an unused mknod */
 	p->jlive = true;

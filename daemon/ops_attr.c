@@ -286,12 +286,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 						  "no device space");
 				return;
 			}
-			rc = fd_pend_resize(c, p, (uint64_t)attr->st_size,
-					    false);
-			if (rc) {
-				fuse_reply_err(req, -rc);
-				return;
-			}
+			fd_pend_resize(c, p, (uint64_t)attr->st_size, false);
 		}
 	}
 	pthread_rwlock_rdlock(&c->ns_lock);

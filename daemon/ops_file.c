@@ -47,8 +47,10 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 	} else if ((flags & O_TRUNC) && p->size && p->state != FD_PEND_OPEN) {
 		rc = -EPERM;
 	} else {
-		if ((flags & O_TRUNC) && p->state == FD_PEND_OPEN)
-			p->size = p->zeroed = 0;
+		if ((flags & O_TRUNC) && p->state == FD_PEND_OPEN) {
+			p->size = 0;
+			fd_marks_clamp(&p->init, 0);
+		}
 		p->nopen++;
 		p->ever_opened = true;
 		fd_pend_touch(c, p);
@@ -215,10 +217,18 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
+	struct fd_handle *h = (struct fd_handle *)(uintptr_t)fi->fh;
 	int rc;
 
 	(void)datasync;
-	rc = data_sync(c, (struct fd_handle *)(uintptr_t)fi->fh);
+	/* Journaled (or, without a journal, logged) next: the device must
+	 * hold zeros where the file never wrote, before the image's msync
+	 * (fd_pend_fill_locked; see prefill() in commit.c). */
+	rc = h->kind == FD_H_PENDING ?
+		     fd_pend_fill(c, h->pend, !fd_journal_on(c)) :
+		     0;
+	if (!rc)
+		rc = data_sync(c, h);
 	if (!rc)
 		rc = fd_pend_sync(c, ino);
 	fuse_reply_err(req, -rc);

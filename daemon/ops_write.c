@@ -268,8 +268,8 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 			return;
 		}
 		if (!(mode & FALLOC_FL_KEEP_SIZE))
-			rc = fd_pend_resize(c, h->pend, end, true);
-		fuse_reply_err(req, -rc);
+			fd_pend_resize(c, h->pend, end, true);
+		fuse_reply_err(req, 0);
 		return;
 	}
 	pthread_rwlock_rdlock(&c->ns_lock);

@@ -309,12 +309,21 @@ struct famfs_omf_jnl_rec {
 	uint64_t id; /* the object's id (its nodeid in the writing daemon) */
 	uint64_t parent; /* PUT: a logged directory's ino, or the id of a
 			    journaled one (>= 2^62) */
-	uint64_t ns_ino; /* LOGGED: its namespace ino */
+	union {
+		uint64_t ns_ino; /* LOGGED: its namespace ino */
+		/* PUT, files: the last @unwritten bytes were never written
+		 * (their space may hold old bytes): they read as zeros. 0,
+		 * and no holes in ext[], in journals of earlier famfsd,
+		 * which zeroed them when the file was sized. */
+		uint64_t unwritten;
+	};
 	uint64_t size; /* PUT, files: bytes */
 	uint32_t mode; /* PUT: S_IFREG / S_IFDIR | permission bits */
 	uint32_t uid, gid;
 	uint32_t next; /* PUT, files: extents used in ext[] */
 	char name[FAMFS_MAX_PATHLEN]; /* PUT: last component, NUL-padded */
+	/* PUT, files: next extents, then holes (file ranges below the
+	 * unwritten tail that also read as zeros) up to a zero length */
 	struct famfs_omf_jnl_ext ext[FAMFS_MAX_SIMPLE_EXTENTS];
 	uint32_t gen; /* the header's gen when it was written */
 	uint32_t crc; /* of the bytes before it */
