@@ -233,6 +233,37 @@ static int set_str(char **dst, const char *v)
 	return *dst ? 0 : -1;
 }
 
+/* The message for a bad option value: the option and what it takes. */
+static void bad_value(int c, const char *val)
+{
+	static const struct {
+		int c;
+		const char *name, *want;
+	} opts[] = {
+		{ 'r', "role", "auto, master or client" },
+		{ 'd', "data-path",
+		  "auto, passthrough, extmap, openreply or daemon" },
+		{ 'p', "poll-ms", "milliseconds, 1 to 3600000" },
+		{ 'l', "log-level", "error, warning, info or debug" },
+		{ OPT_ATTR, "attr-timeout", "seconds, 0 to a year" },
+		{ OPT_ENTRY, "entry-timeout", "seconds, 0 to a year" },
+		{ OPT_CACHE, "cache-timeout", "seconds, 0 to a year" },
+		{ OPT_EMU, "emulator-fd", "a file descriptor" },
+		{ OPT_SETTLE, "settle-ms", "milliseconds, 0 to 3600000" },
+		{ OPT_MAXMAPS, "max-maps", "a count, 1 to 2^30" },
+	};
+	const char *name = "emulator-ioctl-fd", *want = "a file descriptor";
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (opts[i].c == c) {
+			name = opts[i].name;
+			want = opts[i].want;
+		}
+	}
+	fprintf(stderr, "famfsd: --%s: bad value '%s' (expected %s)\n", name,
+		val, want);
+}
+
 int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 {
 	uint32_t set = 0;
@@ -370,19 +401,7 @@ int fd_opts_parse(struct fd_opts *o, int argc, char **argv)
 	}
 	return fd_access_resolve(o);
 bad:
-	fprintf(stderr, "famfsd: --%s: bad value '%s'\n",
-		c == 'r'	 ? "role" :
-		c == 'd'	 ? "data-path" :
-		c == 'p'	 ? "poll-ms" :
-		c == 'l'	 ? "log-level" :
-		c == OPT_ATTR	 ? "attr-timeout" :
-		c == OPT_ENTRY	 ? "entry-timeout" :
-		c == OPT_CACHE	 ? "cache-timeout" :
-		c == OPT_EMU	 ? "emulator-fd" :
-		c == OPT_SETTLE	 ? "settle-ms" :
-		c == OPT_MAXMAPS ? "max-maps" :
-				   "emulator-ioctl-fd",
-		optarg);
+	bad_value(c, optarg);
 	return 1;
 }
 

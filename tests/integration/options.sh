@@ -23,7 +23,9 @@ expect() { # WANT_RC PATTERN ARGS...: run famfsd, check status and output
 expect 0 "Usage: famfsd" --help
 expect 0 "famfsd " --version
 expect 1 "expected DEVICE MOUNTPOINT" onlyone
-expect 1 "--role: bad value 'boss'" -r boss dev mnt
+expect 1 "--role: bad value 'boss' (expected auto, master or client)" -r boss dev mnt
+expect 1 "--data-path: bad value 'x' (expected auto, passthrough, extmap, openreply or daemon)" -d x dev mnt
+expect 1 "--max-maps: bad value '0' (expected a count, 1 to 2^30)" --max-maps 0 dev mnt
 expect 1 "--poll-ms: bad value '0'" -p 0 dev mnt
 expect 1 "--log-level: bad value 'loud'" -l loud dev mnt
 expect 1 "-o nosuchopt: unknown option" -o nosuchopt dev mnt
