@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# bench/run-bench.sh [--quick] [--rounds N] [--no-replay] [BUILD_DIR]
+# bench/run-bench.sh [--quick] [--rounds N] [--no-replay] [--no-pin] [BUILD_DIR]
 #
 # Every row next to its limit, measured in the same run, medians of N
 # rounds (targets interleaved within each round so load spreads evenly):
@@ -28,6 +28,11 @@
 # live under $BENCH_DIR (default /dev/shm/famfs-bench: tmpfs, so the
 # image behaves like memory). The FUSE-over-io_uring module parameter is
 # switched on for the run when it is off, and restored at exit.
+# Client jobs are pinned, one CPU each (fio --cpus_allowed_policy=split,
+# the stat rows under taskset -c 0): an unpinned job that the scheduler
+# moves off its queue's CPU makes every reply a cross-CPU wake-up, which
+# swung one job between 23k and 77k IOPS on either server. --no-pin
+# measures unpinned.
 # --quick: small sizes, 0.2 s per row, one round (CI runs it to keep the
 # harness working; it asserts no timing). Exit status: 0, 1 when a
 # measurement failed, 77 when root, /dev/fuse or fio is missing.
@@ -37,13 +42,15 @@ cd "$(dirname "$0")/.."
 quick=0
 rounds=3
 replay=1
+pin=1
 build=build
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--rounds) rounds=$2; shift ;;
 	--no-replay) replay=0 ;;
-	-*) echo "usage: $0 [--quick] [--rounds N] [--no-replay] [BUILD_DIR]"; exit 2 ;;
+	--no-pin) pin=0 ;;
+	-*) echo "usage: $0 [--quick] [--rounds N] [--no-replay] [--no-pin] [BUILD_DIR]"; exit 2 ;;
 	*) build=$1 ;;
 	esac
 	shift
@@ -151,6 +158,11 @@ echo "# run-bench: $(uname -r), $(nproc) CPUs, $(date -u +%FT%TZ)"
 echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# sizes: ${file_mib} MiB file, ${nfiles} files, ${runtime_ms} ms" \
 	"per row, ${rounds} round(s), files on $(stat -f -c %T "$D")"
+if [ "$pin" = 1 ]; then
+	echo "# clients pinned: one CPU per fio job, stat rows on CPU 0"
+else
+	echo "# clients not pinned (--no-pin)"
+fi
 
 # FUSE-over-io_uring needs the module parameter (kernel >= 6.14). A full
 # run switches it on (and back off at exit); --quick (CI, next to other
@@ -246,7 +258,7 @@ server_sample() {
 run_fio() {
 	local row=$1 t=$2 r=$3 rw bs=4k direct=1 jobs=1 eng=psync dir=read
 	local args=(--time_based "--runtime=${runtime_ms}ms"
-		"--ramp_time=$ramp")
+		"--ramp_time=$ramp") pinning=()
 	local s0 s1 ios c0 t0 c1 t1
 	case $row in
 	rr1) rw=randread ;;
@@ -260,8 +272,10 @@ run_fio() {
 	sw) rw=write bs=1M dir=write ;;
 	mmap) rw=read bs=1M direct=0 eng=mmap args=() ;;
 	esac
+	[ "$pin" = 1 ] && pinning=("--cpus_allowed=0-$(($(nproc) - 1))"
+		--cpus_allowed_policy=split)
 	s0=$(server_sample)
-	if ! fio --name=b --filename="$(root_of "$t")/data" \
+	if ! fio "${pinning[@]}" --name=b --filename="$(root_of "$t")/data" \
 		--size="${file_mib}M" --rw=$rw --bs=$bs --direct=$direct \
 		--numjobs=$jobs --group_reporting --ioengine=$eng \
 		--fallocate=none --allow_file_create=0 --iomem_align=4096 \
@@ -290,8 +304,9 @@ run_fio() {
 
 # meta ROW TARGET ROUND CMD: daemon_bench CMD, its rate in thousands.
 run_meta() {
-	local out
-	out=$("$dbench" "$4" "$(root_of "$2")" "$nfiles") || {
+	local out pinning=()
+	[ "$pin" = 1 ] && pinning=(taskset -c 0)
+	out=$("${pinning[@]}" "$dbench" "$4" "$(root_of "$2")" "$nfiles") || {
 		echo "run-bench: daemon_bench $4 on ${tname[$2]} failed"
 		fails=$((fails + 1))
 		return
