@@ -43,15 +43,15 @@ static void rec_of(const struct fd_pending *p, struct famfs_omf_jnl_rec *r)
 	r->id = p->ino;
 	r->parent = p->parent;
 	r->size = p->is_dir ? 0 : p->size;
-
 	r->mode = p->mode;
 	r->uid = p->uid;
 	r->gid = p->gid;
 	snprintf(r->name, sizeof(r->name), "%s", p->name);
 	if (!p->is_dir) {
 		struct fd_span h[FAMFS_MAX_SIMPLE_EXTENTS], small;
-		int n = fd_marks_holes(&p->init, fd_pend_top(p), h,
-				       (int)fd_pend_hole_slots(p), &small);
+		uint64_t top = fd_pend_top(p);
+		int slots = (int)fd_pend_hole_slots(p);
+		int n = fd_marks_holes(&p->init, top, h, slots, &small);
 
 		r->next = p->map.count;
 		for (unsigned i = 0; i < p->map.count; i++) {
@@ -61,8 +61,8 @@ static void rec_of(const struct fd_pending *p, struct famfs_omf_jnl_rec *r)
 		/* What reads as zeros: the tail, and the holes below it in
 		 * the slots the map leaves (fd_pend_fill_locked made them
 		 * fit), as file ranges; a zero length ends them. */
-		r->unwritten = p->size - fd_pend_top(p);
-		for (int i = 0; i < n && i < (int)fd_pend_hole_slots(p); i++) {
+		r->unwritten = p->size - top;
+		for (int i = 0; i < n && i < slots; i++) {
 			r->ext[p->map.count + i].offset = h[i].off;
 			r->ext[p->map.count + i].len = h[i].len;
 		}

@@ -238,28 +238,26 @@ static void bad_value(int c, const char *val)
 {
 	static const struct {
 		int c;
-		const char *name, *want;
-	} opts[] = {
-		{ 'r', "role", "auto, master or client" },
-		{ 'd', "data-path",
-		  "auto, passthrough, extmap, openreply or daemon" },
-		{ 'p', "poll-ms", "milliseconds, 1 to 3600000" },
-		{ 'l', "log-level", "error, warning, info or debug" },
-		{ OPT_ATTR, "attr-timeout", "seconds, 0 to a year" },
-		{ OPT_ENTRY, "entry-timeout", "seconds, 0 to a year" },
-		{ OPT_CACHE, "cache-timeout", "seconds, 0 to a year" },
-		{ OPT_EMU, "emulator-fd", "a file descriptor" },
-		{ OPT_SETTLE, "settle-ms", "milliseconds, 0 to 3600000" },
-		{ OPT_MAXMAPS, "max-maps", "a count, 1 to 2^30" },
+		const char *want;
+	} wants[] = {
+		{ 'r', "auto, master or client" },
+		{ 'd', "auto, passthrough, extmap, openreply or daemon" },
+		{ 'p', "milliseconds, 1 to 3600000" },
+		{ 'l', "error, warning, info or debug" },
+		{ OPT_ATTR, "seconds, 0 to a year" },
+		{ OPT_ENTRY, "seconds, 0 to a year" },
+		{ OPT_CACHE, "seconds, 0 to a year" },
+		{ OPT_SETTLE, "milliseconds, 0 to 3600000" },
+		{ OPT_MAXMAPS, "a count, 1 to 2^30" },
 	};
-	const char *name = "emulator-ioctl-fd", *want = "a file descriptor";
+	const char *name = "?", *want = "a file descriptor"; /* emulator fds */
 
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		if (opts[i].c == c) {
-			name = opts[i].name;
-			want = opts[i].want;
-		}
-	}
+	for (const struct option *l = longopts; l->name; l++)
+		if (l->val == c)
+			name = l->name;
+	for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++)
+		if (wants[i].c == c)
+			want = wants[i].want;
 	fprintf(stderr, "famfsd: --%s: bad value '%s' (expected %s)\n", name,
 		val, want);
 }

@@ -11,7 +11,7 @@
 
 #include "marks.h"
 
-#define U FD_MARK_UNIT
+#define U FAMFS_ALLOC_UNIT
 
 static uint64_t mark_of(const struct fd_marks *k, uint64_t u)
 {

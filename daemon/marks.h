@@ -12,9 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FD_MARK_UNIT ((uint64_t)2 << 20) /* FAMFS_ALLOC_UNIT */
+#include "famfs/format.h"
 
-/* Unit u holds initialized bytes [u * UNIT, u * UNIT + mark[u]); units at
+/* Unit u holds initialized bytes [u * UNIT, u * UNIT + mark[u]) (UNIT:
+ * FAMFS_ALLOC_UNIT); units at
  * or past @n have mark 0. Zero-initialized = nothing initialized. */
 struct fd_marks {
 	uint32_t *mark;

@@ -110,16 +110,20 @@ for sig in TERM; do
 	log "ok: SIG$sig unmounted, exit 0"
 done
 
+# refused MNT WHAT ERE: famfsd on MNT exits 2 with a line matching ERE.
+refused() {
+	local rc=0
+	timeout 20 "$FAMFSD" -f -u "$T/uuid" "$img" "$1" >"$T/out" 2>&1 || rc=$?
+	cat "$T/out"
+	[ $rc = 2 ] || fail "$2: exit $rc, want 2"
+	grep -qiE -- "$3" "$T/out" || fail "$2: no line matching '$3'"
+}
+
 # -- a second daemon for the same device and uuid is refused --------------------
 start_famfsd "$img" "$mnt" "$T/uuid"
 first=$DPID
 mkdir -p "$T/mnt2"
-rc=0
-timeout 20 "$FAMFSD" -f -u "$T/uuid" "$img" "$T/mnt2" >"$T/out" 2>&1 || rc=$?
-cat "$T/out"
-[ $rc = 2 ] || fail "second famfsd: exit $rc, want 2"
-grep -qiE '^famfsd: .*(already|lock|running)' "$T/out" ||
-	fail "second famfsd: unclear message"
+refused "$T/mnt2" "second famfsd" '^famfsd: .*(already|lock|running)'
 is_mounted "$T/mnt2" && fail "second famfsd mounted"
 [ "$(cat "$mnt/one")" = one ] || fail "first mount disturbed"
 stop_famfsd "$first" "$mnt" || fail "famfsd exited $?"
@@ -128,12 +132,8 @@ stop_famfsd "$first" "$mnt" || fail "famfsd exited $?"
 start_famfsd "$img" "$mnt" "$T/uuid"
 kill -KILL "$DPID"
 wait "$DPID" || true
-rc=0
-timeout 20 "$FAMFSD" -f -u "$T/uuid" "$img" "$mnt" >"$T/out" 2>&1 || rc=$?
-cat "$T/out"
-[ $rc = 2 ] || fail "famfsd on a dead mount: exit $rc, want 2"
-grep -q "^famfsd: $mnt: .*dead FUSE mount.*fusermount3 -u $mnt" "$T/out" ||
-	fail "famfsd on a dead mount: no hint to unmount it"
+refused "$mnt" "famfsd on a dead mount" \
+	"^famfsd: $mnt: .*dead FUSE mount.*fusermount3 -u $mnt"
 fusermount3 -u "$mnt" || fail "fusermount3 -u of the dead mount"
 log "ok: a dead mount is named, with the command that clears it"
 

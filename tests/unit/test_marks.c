@@ -13,12 +13,7 @@
 #include "../../daemon/marks.h"
 
 #define MB ((uint64_t)1 << 20)
-#define UNIT FD_MARK_UNIT
-
-static uint64_t gap(const struct fd_marks *k, uint64_t off, uint64_t *at)
-{
-	return fd_marks_gap(k, off, at);
-}
+#define UNIT FAMFS_ALLOC_UNIT
 
 /* Sequential writes zero nothing; a write past the mark zeroes the gap
  * in its own unit only, never the units below it. */
@@ -28,23 +23,23 @@ static void test_write_gaps(void **state)
 	uint64_t at;
 
 	(void)state;
-	assert_int_equal(gap(&k, 0, &at), 0);
+	assert_int_equal(fd_marks_gap(&k, 0, &at), 0);
 	assert_int_equal(fd_marks_raise(&k, 0, 4096), 0);
-	assert_int_equal(gap(&k, 4096, &at), 0);
+	assert_int_equal(fd_marks_gap(&k, 4096, &at), 0);
 	assert_int_equal(fd_marks_raise(&k, 4096, 3 * MB), 0);
-	assert_int_equal(gap(&k, 3 * MB, &at), 0);
+	assert_int_equal(fd_marks_gap(&k, 3 * MB, &at), 0);
 	/* Far away (unit 1000): only that unit's head, < one unit. */
-	assert_int_equal(gap(&k, 1000 * UNIT + MB, &at), MB);
+	assert_int_equal(fd_marks_gap(&k, 1000 * UNIT + MB, &at), MB);
 	assert_int_equal(at, 1000 * UNIT);
 	assert_int_equal(fd_marks_raise(&k, 1000 * UNIT, 1000 * UNIT + 2 * MB),
 			 0);
 	/* Units 2..999 stay uninitialized. */
-	assert_int_equal(gap(&k, 500 * UNIT + 10, &at), 10);
+	assert_int_equal(fd_marks_gap(&k, 500 * UNIT + 10, &at), 10);
 	assert_int_equal(at, 500 * UNIT);
 	/* Below the mark: nothing (another write's range, or written). */
-	assert_int_equal(gap(&k, 1000 * UNIT + 5, &at), 0);
+	assert_int_equal(fd_marks_gap(&k, 1000 * UNIT + 5, &at), 0);
 	/* Unit 1 was written to 1 MiB: the gap starts there. */
-	assert_int_equal(gap(&k, UNIT + MB + 100, &at), 100);
+	assert_int_equal(fd_marks_gap(&k, UNIT + MB + 100, &at), 100);
 	assert_int_equal(at, UNIT + MB);
 	fd_marks_free(&k);
 }
@@ -88,7 +83,7 @@ static void test_clamp(void **state)
 	(void)state;
 	assert_int_equal(fd_marks_raise(&k, 0, 5 * MB), 0);
 	fd_marks_clamp(&k, 1000);
-	assert_int_equal(gap(&k, 2000, &at), 1000);
+	assert_int_equal(fd_marks_gap(&k, 2000, &at), 1000);
 	assert_int_equal(at, 1000);
 	/* Grown back: [1000, 5 MiB) reads as zeros. */
 	assert_int_equal(fd_marks_split(&k, 0, 5 * MB, s, 4), 2);
@@ -104,7 +99,7 @@ static void test_clamp(void **state)
 	assert_false(s[0].data);
 	/* Entries dropped by a clamp come back as 0 when raised again. */
 	assert_int_equal(fd_marks_raise(&k, 3 * UNIT, 3 * UNIT + 1), 0);
-	assert_int_equal(gap(&k, UNIT + 7, &at), 7);
+	assert_int_equal(fd_marks_gap(&k, UNIT + 7, &at), 7);
 	fd_marks_free(&k);
 }
 
