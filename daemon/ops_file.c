@@ -65,11 +65,38 @@ static int open_pending(struct fd_ctx *c, struct fd_handle *h, int flags)
 	return rc;
 }
 
+/* Open logged object h->ino. -ENOENT, -EISDIR, -EACCES, -EPERM (*why). */
+static int open_logged(struct fd_ctx *c, struct fd_handle *h, int flags,
+		       const char **why)
+{
+	const struct famfs_node *n;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&c->ns_lock);
+	n = famfs_ns_get(c->ns, h->ino);
+	if (!n) {
+		rc = -ENOENT;
+	} else if (n->kind == FAMFS_NODE_DIR) {
+		rc = -EISDIR;
+	} else if (n->kind == FAMFS_NODE_META && h->writable) {
+		rc = -EACCES;
+		*why = ".meta files are read-only";
+	} else if ((flags & O_TRUNC) && n->size) {
+		rc = -EPERM;
+		*why = "size of a logged file is fixed (O_TRUNC)";
+	} else if (n->fmap) {
+		/* Immutable: READ and WRITE need no lock. */
+		h->fmap = n->fmap;
+		h->fsize = n->size;
+	}
+	pthread_rwlock_unlock(&c->ns_lock);
+	return rc;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fd_ctx *c = fd_req_ctx(req);
 	struct fd_handle *h = fd_handle_new(c);
-	const struct famfs_node *n;
 	const char *why = NULL;
 	int rc = 0;
 
@@ -105,25 +132,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = open_pending(c, h, fi->flags);
 		if (rc == -EPERM)
 			why = "size of a logged file is fixed (O_TRUNC)";
-	} else {
-		pthread_rwlock_rdlock(&c->ns_lock);
-		n = famfs_ns_get(c->ns, ino);
-		if (!n) {
-			rc = -ENOENT;
-		} else if (n->kind == FAMFS_NODE_DIR) {
-			rc = -EISDIR;
-		} else if (n->kind == FAMFS_NODE_META && h->writable) {
-			rc = -EACCES;
-			why = ".meta files are read-only";
-		} else if ((fi->flags & O_TRUNC) && n->size) {
-			rc = -EPERM;
-			why = "size of a logged file is fixed (O_TRUNC)";
-		} else if (n->fmap) {
-			/* Immutable: READ and WRITE need no lock. */
-			h->fmap = n->fmap;
-			h->fsize = n->size;
+		/* Logged and its record reaped since fd_canon() above (the
+		 * identity was added first): open what the log holds. */
+		if (rc == -ENOENT && !fd_is_pending_ino(fd_canon(c, ino))) {
+			ino = h->ino = fd_canon(c, ino);
+			rc = open_logged(c, h, fi->flags, &why);
 		}
-		pthread_rwlock_unlock(&c->ns_lock);
+	} else {
+		rc = open_logged(c, h, fi->flags, &why);
 	}
 	if (rc) {
 		fd_handle_free(c, h);
